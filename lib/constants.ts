@@ -1,0 +1,55 @@
+/**
+ * Defaults and user-facing message texts, kept in one place so that the core,
+ * the Nest layer, the docs and the tests agree on them.
+ */
+
+export const DEFAULT_SERVERS: readonly string[] = ['127.0.0.1:4222'];
+/** Per-call request timeout in milliseconds (seed default). */
+export const DEFAULT_TIMEOUT = 30_000;
+/** Reconnect attempts per server before giving up (seed default). */
+export const DEFAULT_RETRIES = 3;
+/** Seconds of silence after which the broker connection counts as dead (seed default). */
+export const DEFAULT_TTL = 30;
+/** How long `close()` waits for in-flight handlers, in milliseconds. */
+export const DEFAULT_GRACE_PERIOD = 10_000;
+/** Pings that may go unanswered before the connection is declared stale. */
+export const MAX_PINGS_OUT = 2;
+/** Resolution of the single deadline sweeper shared by all pending calls. */
+export const DEADLINE_TICK_MS = 20;
+/** Default bound on messages waiting for a handler slot when `maxConcurrency` is set. */
+export const DEFAULT_MAX_QUEUED = 10_000;
+
+/** Texts that travel on the wire; existing Picom peers produce and expect exactly these. */
+export const WIRE_MESSAGES = {
+  BAD_JSON_REQUEST: 'Bad JSON request',
+  BAD_JSON_RESPONSE: 'Bad JSON response',
+  methodNotFound: (method: string) => `Method not found ${JSON.stringify(method)}`,
+  timedOut: (subject: string) => `Request ${subject} timed out`,
+} as const;
+
+/** Texts of errors raised locally (never sent by old peers, so free to be precise). */
+export const MESSAGES = {
+  noResponders: (subject: string) =>
+    `No service is listening on ${subject} (NATS no responders)`,
+  invalidSubject: (subject: string) =>
+    `Invalid Picom subject ${JSON.stringify(subject)}: expected "<service>.<method>", two non-empty tokens without spaces or wildcards`,
+  invalidPattern: (pattern: string) =>
+    `Invalid Picom pattern ${JSON.stringify(pattern)}: a handler pattern must be one method name, without ".", "*", ">" or spaces`,
+  payloadTooLarge: (subject: string, size: number, limit: number) =>
+    `Message to ${subject} is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
+  replyTooLarge: (size: number, limit: number) =>
+    `Reply is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
+  unserializable: (what: string, reason: string) => `Cannot encode ${what} as JSON: ${reason}`,
+  busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
+  shuttingDown: (service: string) =>
+    `Service ${service} is shutting down: the request was not started within the grace period`,
+  closed: 'Picom connection closed',
+  connectionLost: 'NATS connection closed: reconnect attempts exhausted',
+  notConnected: 'Not connected: call listen()/connect() first',
+  authorization: (server: string) =>
+    `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`,
+  connectFailed: (servers: string, reason: string) =>
+    `Cannot connect to NATS at ${servers}: ${reason}`,
+  portIgnored:
+    'The "port" option belongs to the TCP edition of Picom; a NATS service listens on no port, so it is ignored',
+} as const;

@@ -1,0 +1,4 @@
+export * from './picom.error.js';
+export * from './picom-remote.error.js';
+export * from './picom-request.errors.js';
+export * from './picom-connection.error.js';

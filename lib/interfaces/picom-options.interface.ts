@@ -1,0 +1,105 @@
+import type { Authenticator, TlsOptions } from '@nats-io/transport-node';
+import type { PicomLogger } from './picom-logger.interface.js';
+
+/**
+ * Connection options shared by every Picom endpoint (plain `Picom`,
+ * `PicomServer`, `PicomClient`).
+ *
+ * @publicApi
+ */
+export interface PicomConnectionOptions {
+  /**
+   * NATS addresses; `nats://` is optional. Credentials may be written in the URL
+   * (`nats://user:pass@host:4222`, `nats://token@host:4222`).
+   * @default ['127.0.0.1:4222']
+   */
+  servers?: string | string[];
+  /**
+   * Request timeout in milliseconds, per call overridable.
+   * @default 30000
+   */
+  timeout?: number;
+  /**
+   * Reconnect attempts per server before giving up; `-1` retries for ever.
+   * @default 3
+   */
+  retries?: number;
+  /**
+   * Seconds within which a dead broker connection is detected.
+   * @default 30
+   */
+  ttl?: number;
+  /**
+   * Accepted for compatibility with the TCP edition's options; has no effect.
+   * @deprecated a NATS service listens on no port
+   */
+  port?: number;
+  /** NATS token authentication. */
+  token?: string;
+  /** NATS user (with `pass`). */
+  user?: string;
+  /** NATS password (with `user`). */
+  pass?: string;
+  /** NATS authenticator(s): NKey, JWT/creds (see `nkeyAuthenticator`, `credsAuthenticator`). */
+  authenticator?: Authenticator | Authenticator[];
+  /** TLS settings; `{}` requires TLS with the system's CAs. */
+  tls?: TlsOptions | null;
+  /**
+   * Prefix for reply inboxes, for users whose permissions restrict `_INBOX.>`.
+   * @default '_INBOX'
+   */
+  inboxPrefix?: string;
+  /**
+   * Connection name shown by the NATS server's monitoring.
+   * @default 'picom' or 'picom:<service>'
+   */
+  name?: string;
+  /**
+   * Where Picom reports what it cannot throw.
+   * @default a logger that prints nothing
+   */
+  logger?: PicomLogger;
+}
+
+/**
+ * Options of an endpoint that serves a service.
+ *
+ * @publicApi
+ */
+export interface PicomServeOptions {
+  /**
+   * How long `close()` waits for in-flight handlers to finish and reply, in ms.
+   * @default 10000
+   */
+  gracePeriod?: number;
+  /**
+   * Handlers that may run at once; excess messages wait in arrival order.
+   * @default unlimited
+   */
+  maxConcurrency?: number;
+  /**
+   * Messages that may wait for a handler slot (with `maxConcurrency`); past it,
+   * requests are answered at once with an overload error.
+   * @default 10000
+   */
+  maxQueued?: number;
+}
+
+/**
+ * Options of the plain `Picom` class: `new Picom(name, options)`.
+ *
+ * @publicApi
+ */
+export interface PicomOptions extends PicomConnectionOptions, PicomServeOptions {}
+
+/**
+ * Per-call options of `request()`.
+ *
+ * @publicApi
+ */
+export interface PicomRequestOptions {
+  /** Timeout of this call in milliseconds. */
+  timeout?: number;
+  /** NATS headers sent with this call (old Picom peers ignore them). */
+  headers?: Record<string, string | string[]>;
+}

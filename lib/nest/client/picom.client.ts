@@ -1,0 +1,194 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { Observable, throwError } from 'rxjs';
+import { MESSAGES } from '../../constants.js';
+import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
+import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
+import { PicomConnectionError, PicomConnectionErrorCode, PicomEncodeError, PicomError } from '../../errors/index.js';
+import { resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
+import { encodeRequest } from '../../protocol/envelope.codec.js';
+import { PicomRequester, type PicomHeaders } from '../../requester/picom.requester.js';
+import { NEST_MESSAGES } from '../constants.js';
+import type { PicomClientOptions } from '../interfaces/picom-nest-options.interface.js';
+import { PicomRecord } from '../record-builders/picom.record-builder.js';
+
+/** A packet made ready for the wire. */
+interface OutgoingCall {
+  subject: string;
+  body: string;
+  timeout: number;
+  headers: PicomHeaders | undefined;
+}
+
+/**
+ * Nest client proxy for Picom services: `send('service1.add', data)` calls
+ * a method and emits its payload; `emit('service1.fib', data)` publishes.
+ *
+ * @example
+ * ClientsModule.register([{ name: 'SERVICE1', customClass: PicomClient, options: { servers: ['127.0.0.1:4222'] } }]);
+ * this.client.send('service1.add', { a: 2, b: 5 }); // Observable of { result: 7 }
+ *
+ * @publicApi
+ */
+export class PicomClient extends ClientProxy<PicomEventsMap, PicomStatus> implements OnApplicationShutdown {
+  protected readonly logger = new Logger(PicomClient.name);
+  private readonly resolved: ResolvedPicomOptions;
+  private readonly events = new PicomEventEmitter();
+  private connection: PicomConnection | undefined;
+  private requester: PicomRequester | undefined;
+  private connecting: Promise<NatsConnection> | undefined;
+
+  /** @throws {PicomOptionsError} when an option is invalid */
+  constructor(options: PicomClientOptions = {}) {
+    super();
+    this.resolved = resolvePicomOptions({ logger: this.logger, ...options }, 'picom:client');
+    this.events.on('status', (status: PicomStatus) => this._status$.next(status));
+  }
+
+  /** Opens the connection once; later calls share it. A failed attempt is not cached. */
+  connect(): Promise<NatsConnection> {
+    if (this.connecting) {
+      return this.connecting;
+    }
+    const attempt = PicomConnection.open(this.resolved, this.events).then((connection) => {
+      if (this.connecting !== attempt) {
+        // close() ran while this attempt was pending: do not keep its connection.
+        void connection.close();
+        throw new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED);
+      }
+      this.connection = connection;
+      this.requester = new PicomRequester(connection, this.resolved.logger, this.resolved.connection.inboxPrefix);
+      this._status$.next(PicomStatus.CONNECTED);
+      void connection.closed.then(() => this.forget(connection));
+      return connection.nc;
+    });
+    this.connecting = attempt;
+    attempt.catch(() => {
+      if (this.connecting === attempt) {
+        this.connecting = undefined;
+      }
+    });
+    return attempt;
+  }
+
+  /** Fails pending calls at once, then closes the connection. */
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.requester?.close(new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED));
+    this.connecting = undefined;
+    if (connection) {
+      this.forget(connection);
+      await connection.close();
+    }
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  override on<E extends keyof PicomEventsMap>(event: E, callback: PicomEventsMap[E]): void {
+    this.events.listen(event, callback);
+  }
+
+  unwrap<T = NatsConnection>(): T {
+    if (!this.connection) {
+      throw new Error(NEST_MESSAGES.clientNotConnected);
+    }
+    return this.connection.nc as T;
+  }
+
+  /**
+   * Same contract as `ClientProxy.send`, without its per-call rxjs pipeline:
+   * once connected, subscribing publishes at once.
+   */
+  override send<TResult = any, TInput = any>(pattern: any, data: TInput): Observable<TResult> {
+    if (pattern == null || data == null) {
+      return throwError(() => new PicomError(NEST_MESSAGES.invalidMessage));
+    }
+    return new Observable<TResult>((observer) => {
+      const callback = this.createObserver(observer);
+      if (this.requester) {
+        return this.publish(this.createPacket(pattern, data), callback);
+      }
+      let teardown: (() => void) | undefined;
+      let active = true;
+      this.connect().then(
+        () => {
+          if (active) teardown = this.publish(this.createPacket(pattern, data), callback);
+        },
+        (err: unknown) => observer.error(err),
+      );
+      return () => {
+        active = false;
+        teardown?.();
+      };
+    });
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const requester = this.requester;
+    if (!requester) {
+      callback({ err: new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED) });
+      return noop;
+    }
+    let call: OutgoingCall;
+    try {
+      call = this.prepare(packet);
+    } catch (err) {
+      callback({ err });
+      return noop;
+    }
+    const token = requester.request(
+      call.subject,
+      call.body,
+      call.timeout,
+      (err, payload) => (err ? callback({ err }) : callback({ response: payload, isDisposed: true })),
+      call.headers,
+    );
+    return token === undefined ? noop : () => requester.cancel(token);
+  }
+
+  protected async dispatchEvent<T = any>(packet: ReadPacket): Promise<T> {
+    const requester = this.requester;
+    if (!requester) {
+      throw new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED);
+    }
+    const call = this.prepare(packet);
+    requester.publish(call.subject, call.body, call.headers);
+    return undefined as T;
+  }
+
+  private prepare(packet: ReadPacket): OutgoingCall {
+    const subject = typeof packet.pattern === 'string' ? packet.pattern : this.normalizePattern(packet.pattern);
+    let data: unknown = packet.data;
+    let headers: PicomHeaders | undefined;
+    let timeout = this.resolved.timeout;
+    if (data instanceof PicomRecord) {
+      headers = data.headers;
+      timeout = data.timeout ?? timeout;
+      data = data.data;
+    }
+    if (packet.metadata) {
+      // Metadata set by a dispatch hook (a trace id) rides in headers, never in the body.
+      headers = { ...packet.metadata, ...headers };
+    }
+    let body: string;
+    try {
+      body = encodeRequest(data);
+    } catch (err) {
+      throw new PicomEncodeError(MESSAGES.unserializable('the message', (err as Error).message));
+    }
+    return { subject, body, timeout, headers };
+  }
+
+  private forget(connection: PicomConnection): void {
+    if (this.connection === connection) {
+      this.connection = undefined;
+      this.requester = undefined;
+      this.connecting = undefined;
+    }
+  }
+}
+
+function noop(): void {}

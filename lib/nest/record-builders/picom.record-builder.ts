@@ -1,0 +1,50 @@
+import type { PicomHeaders } from '../../requester/picom.requester.js';
+
+/**
+ * A message with per-call extras: NATS headers and a timeout.
+ *
+ * @publicApi
+ */
+export class PicomRecord<TData = unknown> {
+  constructor(
+    readonly data: TData,
+    readonly headers?: PicomHeaders,
+    readonly timeout?: number,
+  ) {}
+}
+
+/**
+ * Builds a `PicomRecord` for `PicomClient.send()` / `emit()`.
+ *
+ * @example
+ * const record = new PicomRecordBuilder({ a: 2, b: 5 }).setHeaders({ 'x-request-id': id }).setTimeout(500).build();
+ * this.client.send('service1.add', record);
+ *
+ * @publicApi
+ */
+export class PicomRecordBuilder<TData = unknown> {
+  private headers?: PicomHeaders;
+  private timeout?: number;
+
+  constructor(private data?: TData) {}
+
+  setData(data: TData): this {
+    this.data = data;
+    return this;
+  }
+
+  setHeaders(headers: PicomHeaders): this {
+    this.headers = headers;
+    return this;
+  }
+
+  /** Timeout of this call in milliseconds, instead of the client's default. */
+  setTimeout(timeout: number): this {
+    this.timeout = timeout;
+    return this;
+  }
+
+  build(): PicomRecord<TData> {
+    return new PicomRecord(this.data as TData, this.headers, this.timeout);
+  }
+}

@@ -1,0 +1,154 @@
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { isObservable } from 'rxjs';
+import { MESSAGES } from '../../constants.js';
+import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
+import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
+import { PicomOptionsError } from '../../errors/index.js';
+import { resolvePicomOptions, validateServiceName, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
+import { isValidToken } from '../../protocol/subject.rules.js';
+import { PicomResponder, type RouteHandler } from '../../responder/picom.responder.js';
+import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
+import { PicomContext } from '../ctx-host/picom.context.js';
+import { encodeRpcError } from '../errors/rpc-error.encoder.js';
+import type { PicomServerOptions } from '../interfaces/picom-nest-options.interface.js';
+
+/**
+ * Nest transport strategy serving one Picom service: `@MessagePattern('add')`
+ * answers `<service>.add`, wire-compatible with existing Picom processes.
+ *
+ * @example
+ * const app = await NestFactory.createMicroservice(AppModule, {
+ *   strategy: new PicomServer({ service: 'service1', servers: ['127.0.0.1:4222'] }),
+ * });
+ * await app.listen();
+ *
+ * @publicApi
+ */
+export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements CustomTransportStrategy {
+  override readonly transportId = PICOM_TRANSPORT;
+  // Event handler failures come back to us: a request to an event is answered
+  // with the error, a publish is logged by the responder.
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(PicomServer.name);
+  /** The service this server serves. */
+  readonly service: string;
+  private readonly resolved: ResolvedPicomOptions;
+  private readonly events = new PicomEventEmitter();
+  private readonly routes = new Map<string, RouteHandler>();
+  private connection: PicomConnection | undefined;
+  private responder: PicomResponder | undefined;
+
+  /** @throws {PicomOptionsError} when the service name or an option is invalid */
+  constructor(options: PicomServerOptions) {
+    super();
+    this.service = validateServiceName(options?.service);
+    this.resolved = resolvePicomOptions({ logger: this.logger, ...options }, `picom:${this.service}`);
+    this.events.on('status', (status: PicomStatus) => this._status$.next(status));
+  }
+
+  async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
+    try {
+      this.bindRoutes();
+      const connection = await PicomConnection.open(this.resolved, this.events);
+      this.connection = connection;
+      this._status$.next(PicomStatus.CONNECTED);
+      const { maxConcurrency, maxQueued, logger } = this.resolved;
+      this.responder = new PicomResponder(connection, {
+        service: this.service,
+        maxConcurrency,
+        maxQueued,
+        logger,
+        route: (method) => this.routes.get(method),
+        encodeError: encodeRpcError,
+      });
+      await this.responder.start();
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  /**
+   * Stops deliveries, lets in-flight handlers reply (up to `gracePeriod`), then
+   * closes the connection. Nest calls it from `app.close()`.
+   */
+  async close(): Promise<void> {
+    const connection = this.connection;
+    if (!connection) {
+      return;
+    }
+    this.connection = undefined;
+    await this.responder?.close(this.resolved.gracePeriod);
+    this.responder = undefined;
+    await connection.close();
+  }
+
+  on<E extends keyof PicomEventsMap>(event: E, callback: PicomEventsMap[E]): void {
+    this.events.listen(event, callback);
+  }
+
+  unwrap<T = NatsConnection>(): T {
+    if (!this.connection) {
+      throw new Error(NEST_MESSAGES.serverNotListening);
+    }
+    return this.connection.nc as T;
+  }
+
+  /** Checks every pattern is one method token and builds the route table. */
+  private bindRoutes(): void {
+    this.routes.clear();
+    for (const [pattern, handler] of this.messageHandlers) {
+      if (!isValidToken(pattern)) {
+        throw new PicomOptionsError(MESSAGES.invalidPattern(pattern));
+      }
+      this.routes.set(
+        pattern,
+        handler.isEventHandler
+          ? (message, msg, method) => this.invoke(handler, message, msg, method).then(ignoreValue)
+          : (message, msg, method) => this.invoke(handler, message, msg, method),
+      );
+    }
+  }
+
+  /**
+   * Runs a Nest handler between the processing hooks and settles with its
+   * single result: the resolved value, or the last value of an Observable.
+   */
+  private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): Promise<unknown> {
+    const context = new PicomContext([msg.subject, msg.headers, this.service, method]);
+    return new Promise((resolve, reject) => {
+      void this.onProcessingStartHook(this.transportId, context, async () => {
+        const runEndHook = this.createProcessingEndHookRunner(context);
+        try {
+          const result: unknown = await handler(message, context);
+          if (!isObservable(result)) {
+            runEndHook();
+            resolve(result);
+            return;
+          }
+          let last: unknown;
+          result.subscribe({
+            next: (value) => (last = value),
+            error: (err) => {
+              runEndHook();
+              reject(err);
+            },
+            complete: () => {
+              runEndHook();
+              resolve(last);
+            },
+          });
+        } catch (err) {
+          runEndHook();
+          reject(err);
+        }
+      });
+    });
+  }
+}
+
+function ignoreValue(): undefined {
+  return undefined;
+}

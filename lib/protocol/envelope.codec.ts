@@ -1,0 +1,126 @@
+import { PicomBadResponseError, PicomError, PicomRemoteError } from '../errors/index.js';
+
+/**
+ * Encoding and decoding of Picom bodies, byte-compatible with the original
+ * library (see docs/protocol.md). Pure functions: no NATS in here.
+ */
+
+/** Returned by `decodeRequest` for a body that is not UTF-8 JSON. */
+export const BAD_REQUEST: unique symbol = Symbol('picom.badRequest');
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY_ENVELOPE = '{}';
+
+/** Request body: JSON text, or an empty body for a call without a message. */
+export function encodeRequest(message: unknown): string {
+  if (message === undefined) {
+    return '';
+  }
+  return JSON.stringify(message) ?? '';
+}
+
+/** Decodes a request body: `null` when empty, `BAD_REQUEST` when not UTF-8 JSON. */
+export function decodeRequest(data: Uint8Array): unknown {
+  if (data.length === 0) {
+    return null;
+  }
+  try {
+    return JSON.parse(utf8.decode(data));
+  } catch {
+    return BAD_REQUEST;
+  }
+}
+
+/** `{"payload": v}`; `{}` when the handler resolved with `undefined`. Throws when `v` cannot be encoded. */
+export function encodeSuccess(payload: unknown): string {
+  if (payload === undefined) {
+    return EMPTY_ENVELOPE;
+  }
+  const json = JSON.stringify(payload);
+  // Concatenation rather than stringify({ payload }): no wrapper object per reply.
+  return json === undefined ? EMPTY_ENVELOPE : '{"payload":' + json + '}';
+}
+
+/** `{"error": text}` with optional extra fields beside it (old callers ignore them). */
+export function encodeFailure(text: string, fields?: Record<string, unknown>): string {
+  if (fields) {
+    const extra: Record<string, unknown> = { error: text };
+    for (const key of Object.keys(fields)) {
+      if (key !== 'error' && key !== 'payload') {
+        extra[key] = fields[key];
+      }
+    }
+    const json = safeStringify(extra);
+    if (json !== undefined) {
+      return json;
+    }
+  }
+  return JSON.stringify({ error: text });
+}
+
+/**
+ * The legacy error text of a rejection: a string as is; an `Error`'s message,
+ * followed by a space and its JSON when it has own enumerable fields; anything
+ * else as JSON.
+ */
+export function errorText(err: unknown): string {
+  if (typeof err === 'string') {
+    return err;
+  }
+  if (err instanceof Error) {
+    const json = safeStringify(err);
+    return json === undefined || json === '{}' ? err.message : `${err.message} ${json}`;
+  }
+  return safeStringify(err) ?? String(err);
+}
+
+/** The error envelope a server sends for a failed handler. */
+export function encodeError(err: unknown): string {
+  if (err instanceof PicomRemoteError) {
+    // A downstream failure rethrown as is: forward its text and fields intact.
+    return encodeFailure(err.message, err.fields);
+  }
+  if (err instanceof PicomError) {
+    return encodeFailure(err.message);
+  }
+  return encodeFailure(errorText(err));
+}
+
+/**
+ * Reads a reply envelope: the payload, or throws `PicomRemoteError` for an
+ * error envelope and `PicomBadResponseError` for anything that is not one.
+ */
+export function decodeReply(data: Uint8Array, subject: string): unknown {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(utf8.decode(data));
+  } catch (cause) {
+    throw new PicomBadResponseError(subject, { cause });
+  }
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
+    throw new PicomBadResponseError(subject);
+  }
+  const reply = envelope as { payload?: unknown; error?: unknown };
+  if (reply.error) {
+    throw new PicomRemoteError(String(reply.error), subject, otherFields(reply));
+  }
+  return reply.payload;
+}
+
+function otherFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {
+  let fields: Record<string, unknown> | undefined;
+  for (const key of Object.keys(reply)) {
+    if (key !== 'error' && key !== 'payload') {
+      (fields ??= {})[key] = reply[key];
+    }
+  }
+  return fields;
+}
+
+function safeStringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './envelope.codec.js';
+export * from './subject.rules.js';

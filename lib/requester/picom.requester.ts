@@ -1,0 +1,222 @@
+import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
+import { DEADLINE_TICK_MS, MESSAGES } from '../constants.js';
+import type { PicomConnection } from '../connection/picom.connection.js';
+import {
+  PicomConnectionError,
+  PicomConnectionErrorCode,
+  PicomNoRespondersError,
+  PicomPayloadTooLargeError,
+  PicomSubjectError,
+  PicomTimeoutError,
+} from '../errors/index.js';
+import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
+import { decodeReply } from '../protocol/envelope.codec.js';
+import { isValidSubject } from '../protocol/subject.rules.js';
+import { DeadlineQueue } from './deadline-queue.js';
+
+/** Receives exactly one outcome per call. */
+export type ReplyCallback = (err: Error | null, payload?: unknown) => void;
+
+/** Headers as users give them: one value or several per key. */
+export type PicomHeaders = Record<string, string | string[]>;
+
+interface PendingCall {
+  readonly subject: string;
+  readonly timeout: number;
+  readonly callback: ReplyCallback;
+  deadline: number;
+}
+
+/** HTTP-like status NATS puts in the header of a no-responders reply. */
+const NO_RESPONDERS_STATUS = 503;
+
+/**
+ * The calling side of Picom. All replies arrive on one wildcard inbox
+ * subscription and are matched to calls through a map; one coarse sweeper
+ * enforces every deadline. Nothing per call but the map entry and the publish.
+ */
+export class PicomRequester {
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly deadlines = new DeadlineQueue<string, PendingCall>();
+  private readonly inbox: string;
+  private readonly inboxLength: number;
+  private readonly subscription: Subscription;
+  private readonly sweeper: NodeJS.Timeout;
+  private sequence = 0;
+  private closedWith: Error | undefined;
+
+  constructor(
+    private readonly connection: PicomConnection,
+    private readonly logger: PicomLogger,
+    inboxPrefix?: string,
+  ) {
+    this.inbox = `${createInbox(inboxPrefix)}.`;
+    this.inboxLength = this.inbox.length;
+    this.subscription = connection.nc.subscribe(`${this.inbox}*`, {
+      callback: (err, msg) => this.onReply(err, msg),
+    });
+    // unref: pending calls never keep a process alive on their own; the
+    // connection does that for as long as it is open.
+    this.sweeper = setInterval(() => this.sweep(), DEADLINE_TICK_MS).unref();
+    void connection.closed.then((reason) =>
+      this.close(reason ?? new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED)),
+    );
+  }
+
+  /** Calls in flight. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends a request; `callback` gets the payload or an error exactly once.
+   * Returns a token for `cancel()`, or `undefined` when the call failed before
+   * anything was sent (the callback has then already been called).
+   */
+  request(subject: string, body: string, timeout: number, callback: ReplyCallback, headers?: PicomHeaders): string | undefined {
+    const refused = this.refuse(subject, body);
+    if (refused) {
+      callback(refused);
+      return undefined;
+    }
+    const token = (++this.sequence).toString(36);
+    const call: PendingCall = { subject, timeout, callback, deadline: performance.now() + timeout };
+    this.pending.set(token, call);
+    this.deadlines.add(token, call, timeout);
+    try {
+      this.connection.nc.publish(subject, body, {
+        reply: this.inbox + token,
+        headers: headers && toNatsHeaders(headers),
+      });
+    } catch (err) {
+      this.settle(token, call, publishError(err), undefined);
+    }
+    return token;
+  }
+
+  /** Fire and forget: a publish with no reply subject. */
+  publish(subject: string, body: string, headers?: PicomHeaders): void {
+    const refused = this.refuse(subject, body);
+    if (refused) {
+      throw refused;
+    }
+    try {
+      this.connection.nc.publish(subject, body, headers ? { headers: toNatsHeaders(headers) } : undefined);
+    } catch (err) {
+      throw publishError(err);
+    }
+  }
+
+  /** Forgets a call (its caller unsubscribed); a late reply is dropped. */
+  cancel(token: string): void {
+    const call = this.pending.get(token);
+    if (call) {
+      this.pending.delete(token);
+      this.deadlines.delete(token, call.timeout);
+    }
+  }
+
+  /** Fails every pending call with `err` and stops; later calls fail at once with it. */
+  close(err: Error): void {
+    if (this.closedWith) {
+      return;
+    }
+    this.closedWith = err;
+    clearInterval(this.sweeper);
+    if (!this.subscription.isClosed()) {
+      this.subscription.unsubscribe();
+    }
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    this.deadlines.clear();
+    for (const call of calls) {
+      this.deliver(call, err, undefined);
+    }
+  }
+
+  private refuse(subject: string, body: string): Error | undefined {
+    if (this.closedWith) {
+      return this.closedWith;
+    }
+    if (!isValidSubject(subject)) {
+      return new PicomSubjectError(String(subject));
+    }
+    const limit = this.connection.maxPayload;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most bodies skip the byte count.
+    if (body.length * 3 > limit) {
+      const size = Buffer.byteLength(body);
+      if (size > limit) {
+        return new PicomPayloadTooLargeError(subject, size, limit);
+      }
+    }
+    return undefined;
+  }
+
+  private onReply(err: Error | null, msg: Msg): void {
+    if (err) {
+      this.logger.error(`Picom: reply inbox failed: ${err.message}`);
+      return;
+    }
+    const token = msg.subject.substring(this.inboxLength);
+    const call = this.pending.get(token);
+    if (call === undefined) {
+      // Late (after its timeout) or for a cancelled call: nobody waits for it.
+      return;
+    }
+    if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS_STATUS) {
+      this.settle(token, call, new PicomNoRespondersError(call.subject), undefined);
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = decodeReply(msg.data, call.subject);
+    } catch (decodeErr) {
+      this.settle(token, call, decodeErr as Error, undefined);
+      return;
+    }
+    this.settle(token, call, null, payload);
+  }
+
+  private sweep(): void {
+    this.deadlines.expire(performance.now(), (token, call) => {
+      this.pending.delete(token);
+      this.deliver(call, new PicomTimeoutError(call.subject, call.timeout), undefined);
+    });
+  }
+
+  private settle(token: string, call: PendingCall, err: Error | null, payload: unknown): void {
+    this.pending.delete(token);
+    this.deadlines.delete(token, call.timeout);
+    this.deliver(call, err, payload);
+  }
+
+  private deliver(call: PendingCall, err: Error | null, payload: unknown): void {
+    try {
+      call.callback(err, payload);
+    } catch (callbackErr) {
+      // A throwing consumer must not break the inbox for every other call.
+      this.logger.error(`Picom: reply callback for ${call.subject} threw: ${String(callbackErr)}`);
+    }
+  }
+}
+
+function toNatsHeaders(values: PicomHeaders): MsgHdrs {
+  const h = natsHeaders();
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    if (Array.isArray(value)) {
+      for (const v of value) h.append(key, v);
+    } else {
+      h.set(key, value);
+    }
+  }
+  return h;
+}
+
+function publishError(err: unknown): Error {
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') {
+    return new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,34 @@
+/** FIFO with O(1) take, for messages waiting for a handler slot. */
+export class MessageQueue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) {
+      return undefined;
+    }
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    // Compact once the consumed prefix dominates, so memory follows the backlog.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  drainAll(): T[] {
+    const rest = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}

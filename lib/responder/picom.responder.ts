@@ -1,0 +1,225 @@
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { MESSAGES, WIRE_MESSAGES } from '../constants.js';
+import type { PicomConnection } from '../connection/picom.connection.js';
+import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
+import {
+  BAD_REQUEST,
+  decodeRequest,
+  encodeError,
+  encodeFailure,
+  encodeSuccess,
+} from '../protocol/envelope.codec.js';
+import { MessageQueue } from './message-queue.js';
+
+/**
+ * Runs one method. `message` is the decoded body (`null` for an empty one);
+ * the raw NATS message gives the subject, headers and reply subject.
+ */
+export type RouteHandler = (message: unknown, msg: Msg, method: string) => unknown;
+
+export interface PicomResponderOptions {
+  readonly service: string;
+  readonly maxConcurrency: number;
+  readonly maxQueued: number;
+  readonly logger: PicomLogger;
+  /** Finds the handler of a method, or `undefined` for `Method not found`. */
+  readonly route: (method: string) => RouteHandler | undefined;
+  /** Turns a handler failure into an error envelope (the Nest layer maps its exception filters here). */
+  readonly encodeError?: (err: unknown) => string;
+}
+
+/**
+ * The serving side of Picom: one `S.>` subscription in queue group `S`, routed
+ * by the method token, exactly one reply per request, and a bounded number of
+ * handlers at once. `close()` stops deliveries and lets in-flight work finish.
+ */
+export class PicomResponder {
+  private subscription: Subscription | undefined;
+  private readonly prefixLength: number;
+  private readonly queue = new MessageQueue<Msg>();
+  private readonly encodeError: (err: unknown) => string;
+  private inFlight = 0;
+  private pumping = false;
+  private onIdle: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: PicomConnection,
+    private readonly options: PicomResponderOptions,
+  ) {
+    this.prefixLength = options.service.length + 1;
+    this.encodeError = options.encodeError ?? encodeError;
+  }
+
+  /** Handlers running or waiting. */
+  get busy(): number {
+    return this.inFlight + this.queue.length;
+  }
+
+  /** Subscribes and waits until the server has the subscription. */
+  async start(): Promise<void> {
+    const { service } = this.options;
+    this.subscription = this.connection.nc.subscribe(`${service}.>`, {
+      queue: service,
+      callback: (err, msg) => this.onMessage(err, msg),
+    });
+    // A round trip: after it, requests to the service reach this instance.
+    await this.connection.nc.flush();
+  }
+
+  /**
+   * Stops new deliveries, waits up to `gracePeriod` ms for in-flight handlers to
+   * reply, then answers what is still queued with an error instead of dropping it.
+   */
+  async close(gracePeriod: number): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (subscription && !subscription.isClosed() && !this.connection.isClosed) {
+      // UNSUB + round trip: every message the server sent before it is delivered.
+      await subscription.drain().catch(() => undefined);
+    }
+    await this.idle(gracePeriod);
+    for (const msg of this.queue.drainAll()) {
+      this.reply(msg, encodeFailure(MESSAGES.shuttingDown(this.options.service)));
+    }
+  }
+
+  private idle(gracePeriod: number): Promise<void> {
+    if (this.busy === 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, gracePeriod);
+      this.onIdle = done;
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.onIdle = undefined;
+        resolve();
+      }
+    });
+  }
+
+  private onMessage(err: Error | null, msg: Msg): void {
+    if (err) {
+      this.options.logger.error(`Picom: subscription to ${this.options.service}.> failed: ${err.message}`);
+      return;
+    }
+    if (this.inFlight < this.options.maxConcurrency) {
+      this.dispatch(msg);
+    } else if (this.queue.length < this.options.maxQueued) {
+      this.queue.push(msg);
+    } else {
+      this.reply(msg, encodeFailure(MESSAGES.busy(this.options.service)));
+    }
+  }
+
+  private dispatch(msg: Msg): void {
+    this.inFlight++;
+    const method = msg.subject.substring(this.prefixLength);
+    const handler = this.options.route(method);
+    if (handler === undefined) {
+      this.reply(msg, encodeFailure(WIRE_MESSAGES.methodNotFound(method)));
+      this.done();
+      return;
+    }
+    const message = decodeRequest(msg.data);
+    if (message === BAD_REQUEST) {
+      this.reply(msg, encodeFailure(WIRE_MESSAGES.BAD_JSON_REQUEST));
+      this.done();
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(message, msg, method);
+    } catch (err) {
+      this.fail(msg, err);
+      this.done();
+      return;
+    }
+    if (isPromiseLike(result)) {
+      void this.settleLater(msg, result);
+    } else {
+      this.succeed(msg, result);
+      this.done();
+    }
+  }
+
+  private async settleLater(msg: Msg, pending: PromiseLike<unknown>): Promise<void> {
+    try {
+      this.succeed(msg, await pending);
+    } catch (err) {
+      this.fail(msg, err);
+    }
+    this.done();
+  }
+
+  private succeed(msg: Msg, value: unknown): void {
+    if (!msg.reply) {
+      return;
+    }
+    let body: string;
+    try {
+      body = encodeSuccess(value);
+    } catch (err) {
+      body = encodeFailure(MESSAGES.unserializable('the reply', (err as Error).message));
+    }
+    const limit = this.connection.maxPayload;
+    if (body.length * 3 > limit) {
+      const size = Buffer.byteLength(body);
+      if (size > limit) {
+        body = encodeFailure(MESSAGES.replyTooLarge(size, limit));
+      }
+    }
+    this.reply(msg, body);
+  }
+
+  private fail(msg: Msg, err: unknown): void {
+    if (!msg.reply) {
+      // A publish has nobody to tell; the log is the only witness.
+      this.options.logger.warn(`Picom: handler for ${msg.subject} failed on a publish: ${describeError(err)}`);
+      return;
+    }
+    let body: string;
+    try {
+      body = this.encodeError(err);
+    } catch (encodeErr) {
+      body = encodeFailure(MESSAGES.unserializable('the error', String(encodeErr)));
+    }
+    this.reply(msg, body);
+  }
+
+  private reply(msg: Msg, body: string): void {
+    if (!msg.reply) {
+      return;
+    }
+    try {
+      this.connection.nc.publish(msg.reply, body);
+    } catch (err) {
+      this.options.logger.error(`Picom: cannot reply to ${msg.subject}: ${describeError(err)}`);
+    }
+  }
+
+  private done(): void {
+    this.inFlight--;
+    // A loop, not recursion: a backlog of synchronous handlers must not grow the stack.
+    if (this.pumping) {
+      return;
+    }
+    this.pumping = true;
+    while (this.queue.length > 0 && this.inFlight < this.options.maxConcurrency) {
+      this.dispatch(this.queue.shift() as Msg);
+    }
+    this.pumping = false;
+    if (this.onIdle !== undefined && this.busy === 0) {
+      this.onIdle();
+    }
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
