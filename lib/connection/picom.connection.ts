@@ -67,7 +67,11 @@ export class PicomConnection {
   /** Flushes what was published, then closes. */
   async close(): Promise<void> {
     if (!this.nc.isClosed()) {
-      await this.nc.flush().catch(() => undefined);
+      // Flush only a live connection: while disconnected a flush would wait for
+      // a reconnect that may never come, and close() must not hang.
+      if (this.current === PicomStatus.CONNECTED) {
+        await this.nc.flush().catch(() => undefined);
+      }
       await this.nc.close();
     }
     await this.closed;
