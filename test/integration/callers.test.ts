@@ -5,7 +5,7 @@ import { lastValueFrom } from 'rxjs';
 import { Picom, PicomError, PicomRemoteError, PicomTimeoutError } from 'picom';
 import { PicomClient, PicomRecordBuilder } from 'picom/nest';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.harness.js';
-import { deferred, rawConnect, rawResponder, sleep } from '../fixtures/raw-nats.fixture.js';
+import { deferred, header, rawConnect, rawResponder, sleep } from '../fixtures/raw-nats.fixture.js';
 
 /**
  * The caller contract, the same for the plain `Picom` and the Nest
@@ -64,7 +64,7 @@ describe('callers (Picom and PicomClient) against raw responders', () => {
     await rawResponder(raw, 'raw.notJson', 'this is not json');
     await rawResponder(raw, 'raw.notObject', '[1,2,3]');
     await rawResponder(raw, 'raw.echoHeaders', (msg) =>
-      JSON.stringify({ payload: { body: new TextDecoder().decode(msg.data), trace: msg.headers?.get('x-trace-id') ?? null } }),
+      JSON.stringify({ payload: { body: new TextDecoder().decode(msg.data), trace: header(msg, 'x-trace-id') } }),
     );
     // Never answers: subscribed, so NATS sees a responder and the call waits for its timeout.
     raw.subscribe('raw.silent', { callback: () => undefined });

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Msg } from '@nats-io/transport-node';
+import { ClientProxy } from '@nestjs/microservices';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { Picom, PicomError, PicomRemoteError } from 'picom';
+import { PicomClient, PicomRecord, PicomRecordBuilder } from 'picom/nest';
+import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
+import { deferred, header, sleep } from '../fixtures/raw-nats.fixture.js';
+
+describe('plain Picom service with a Nest PicomClient', () => {
+  let nats: NatsServerHandle;
+  let service: Picom;
+  let client: PicomClient;
+  const events: { data: unknown; trace: string | null; reply: string | undefined }[] = [];
+  const release = deferred();
+
+  before(async () => {
+    nats = await startNatsServer();
+    service = new Picom('math', { servers: [nats.url], gracePeriod: 200 });
+    await service.expose({
+      add: (msg: { a: number; b: number }) => ({ result: msg.a + msg.b }),
+      nothing: () => undefined,
+      fail: async () => {
+        throw new Error('math failed');
+      },
+      headers: (_msg: unknown, raw: Msg) => ({
+        trace: header(raw, 'x-trace-id'),
+        tenant: header(raw, 'x-tenant'),
+        values: raw.headers?.values('x-multi') ?? [],
+      }),
+      slow: async () => {
+        await release.promise;
+        return 'slow';
+      },
+      delayed: async (msg: { ms: number }) => {
+        await sleep(msg.ms);
+        return msg.ms;
+      },
+      event: (msg: unknown, raw: Msg) => {
+        events.push({ data: msg, trace: header(raw, 'x-trace-id'), reply: raw.reply || undefined });
+        return 'ignored';
+      },
+    });
+    client = new PicomClient({ servers: [nats.url], timeout: 3_000 });
+  });
+
+  after(async () => {
+    release.resolve();
+    await client?.close();
+    await service?.close();
+    await nats?.stop();
+  });
+
+  it('is a Nest ClientProxy', () => {
+    assert.ok(client instanceof ClientProxy);
+  });
+
+  it('send() emits the payload once and completes', async () => {
+    const values = await lastValueFrom(client.send('math.add', { a: 2, b: 5 }).pipe(toArray()));
+    assert.deepEqual(values, [{ result: 7 }]);
+  });
+
+  it('send() completes without a value when the payload is undefined', async () => {
+    const values = await lastValueFrom(client.send('math.nothing', {}).pipe(toArray()));
+    assert.deepEqual(values, []);
+  });
+
+  it('send() is cold: nothing is sent until subscribed, and each subscription calls again', async () => {
+    const calls: number[] = [];
+    const obs = client.send('math.delayed', { ms: 1 });
+    calls.push(await firstValueFrom(obs));
+    calls.push(await firstValueFrom(obs));
+    assert.deepEqual(calls, [1, 1]);
+  });
+
+  it('errors are Errors with the envelope text', async () => {
+    await assert.rejects(firstValueFrom(client.send('math.fail', {})), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.ok(err instanceof PicomRemoteError);
+      assert.equal(err.message, 'math failed');
+      return true;
+    });
+    await assert.rejects(firstValueFrom(client.send('math.missing', {})), { message: 'Method not found "missing"' });
+  });
+
+  it('PicomRecordBuilder headers reach the handler', async () => {
+    const record = new PicomRecordBuilder({ any: true }).setHeaders({ 'x-trace-id': 'rb-1', 'x-multi': ['a', 'b'] }).build();
+    assert.ok(record instanceof PicomRecord);
+    assert.deepEqual(await firstValueFrom(client.send('math.headers', record)), { trace: 'rb-1', tenant: null, values: ['a', 'b'] });
+  });
+
+  it('PicomRecordBuilder data is sent as the message, not the record', async () => {
+    assert.deepEqual(await firstValueFrom(client.send('math.add', new PicomRecordBuilder({ a: 1, b: 2 }).build())), { result: 3 });
+  });
+
+  it('a per-call timeout from PicomRecordBuilder overrides the client default', async () => {
+    const started = performance.now();
+    const record = new PicomRecordBuilder({ ms: 2_000 }).setTimeout(300).build();
+    await assert.rejects(firstValueFrom(client.send('math.delayed', record)), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.equal(err.message, 'Request math.delayed timed out');
+      return true;
+    });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 280 && elapsed < 1_500, `timed out after ${elapsed.toFixed(0)} ms (per-call 300, default 3000)`);
+  });
+
+  it('packet metadata from a dispatch hook arrives as headers', async (t) => {
+    const hooked = new PicomClient({ servers: [nats.url], timeout: 3_000 });
+    t.after(() => hooked.close());
+    hooked.setOnDispatchHook((packet) => {
+      packet.metadata = { 'x-trace-id': 'hook-9', 'x-tenant': 'acme' };
+    });
+    assert.deepEqual(await firstValueFrom(hooked.send('math.headers', {})), { trace: 'hook-9', tenant: 'acme', values: [] });
+    // Record headers win over metadata for the same key; both travel.
+    const record = new PicomRecordBuilder({}).setHeaders({ 'x-trace-id': 'record-wins' }).build();
+    assert.deepEqual(await firstValueFrom(hooked.send('math.headers', record)), { trace: 'record-wins', tenant: 'acme', values: [] });
+    // Events carry the metadata too.
+    const before = events.length;
+    await lastValueFrom(hooked.emit('math.event', { e: 'hooked' }), { defaultValue: undefined });
+    await waitUntil(() => events.length > before);
+    assert.deepEqual(events.at(-1), { data: { e: 'hooked' }, trace: 'hook-9', reply: undefined });
+  });
+
+  it('emit() publishes without a reply subject and the handler runs', async () => {
+    const before = events.length;
+    await lastValueFrom(client.emit('math.event', { n: 1 }), { defaultValue: undefined });
+    await waitUntil(() => events.length > before, { message: 'the event did not arrive' });
+    assert.deepEqual(events.at(-1), { data: { n: 1 }, trace: null, reply: undefined });
+  });
+
+  it('emit() with a PicomRecord sends its data and headers', async () => {
+    const before = events.length;
+    await lastValueFrom(client.emit('math.event', new PicomRecordBuilder({ n: 2 }).setHeaders({ 'x-trace-id': 'ev' }).build()), {
+      defaultValue: undefined,
+    });
+    await waitUntil(() => events.length > before);
+    assert.deepEqual(events.at(-1), { data: { n: 2 }, trace: 'ev', reply: undefined });
+  });
+
+  it('fails at once when nobody serves the subject', async () => {
+    const started = performance.now();
+    await assert.rejects(firstValueFrom(client.send('nobody.there', {})), (err: unknown) => {
+      assert.ok(err instanceof PicomError);
+      assert.match(err.message, /nobody\.there/);
+      return true;
+    });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 750, `took ${elapsed.toFixed(0)} ms with a 3000 ms timeout`);
+  });
+
+  it('unsubscribing drops the call; a late reply is ignored and the client keeps working', async () => {
+    const sub = client.send('math.delayed', { ms: 150 }).subscribe({
+      next: () => assert.fail('a cancelled call emitted'),
+      error: () => assert.fail('a cancelled call errored'),
+    });
+    await sleep(20);
+    sub.unsubscribe();
+    await sleep(250);
+    assert.deepEqual(await firstValueFrom(client.send('math.add', { a: 1, b: 1 })), { result: 2 });
+  });
+
+  it('many concurrent calls each get their own answer', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => firstValueFrom(client.send('math.add', { a: i, b: 1 }))),
+    );
+    assert.deepEqual(
+      results,
+      Array.from({ length: 200 }, (_, i) => ({ result: i + 1 })),
+    );
+  });
+});
