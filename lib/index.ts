@@ -21,6 +21,7 @@ export {
   WIRE_MESSAGES,
 } from './constants.js';
 export {
+  BAD_REQUEST,
   decodeReply,
   decodeRequest,
   encodeError,

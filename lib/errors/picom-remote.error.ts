@@ -21,7 +21,9 @@ export class PicomRemoteError extends PicomError {
     Object.defineProperty(this, 'subject', { value: subject, enumerable: false });
     if (fields) {
       for (const key of Object.keys(fields)) {
-        if (!RESERVED.has(key)) {
+        // `key in this` also skips what the prototype chain defines (toString,
+        // constructor, subject): a reply must not be able to break the error.
+        if (!RESERVED.has(key) && !(key in this)) {
           (this as Record<string, unknown>)[key] = fields[key];
         }
       }

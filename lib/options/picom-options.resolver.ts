@@ -73,8 +73,8 @@ export function parseServer(input: string): ParsedServer {
     throw new PicomOptionsError('Invalid server address: it names no host');
   }
   const server = `${url.protocol}//${url.host}`;
-  const user = url.username ? decodeURIComponent(url.username) : undefined;
-  const pass = url.password ? decodeURIComponent(url.password) : undefined;
+  const user = url.username ? decodeCredential(url.username) : undefined;
+  const pass = url.password ? decodeCredential(url.password) : undefined;
   if (user !== undefined && pass === undefined) {
     return { server, token: user };
   }
@@ -141,6 +141,15 @@ export function resolvePicomOptions(options: PicomOptions = {}, clientName = 'pi
     logger,
     connection,
   };
+}
+
+function decodeCredential(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    // Never echo the value: it is a secret.
+    throw new PicomOptionsError('Invalid server address: malformed percent-encoding in its credentials (write "%" as "%25")');
+  }
 }
 
 function serverList(servers: unknown): string[] {
