@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { Picom } from 'picom';
+
+/**
+ * The `legacy` sample: a plain Node service on the core `Picom` class, no
+ * Nest, written like the original Picom quick start. It serves `service2`
+ * and calls the Nest `math` sample (`service1`) like any other service.
+ *
+ *   PICOM_SERVERS  NATS servers, comma-separated (default 127.0.0.1:4222)
+ */
+const service2 = new Picom('service2', { servers: process.env['PICOM_SERVERS'] });
+
+await service2.expose({
+  // Called by the Nest gateway: Nest → plain Picom.
+  multiply: async (msg: { a: unknown; b: unknown }) => {
+    const [a, b] = numbers(msg?.a, msg?.b);
+    return { result: a * b };
+  },
+
+  // Calls the Nest math service: plain Picom → Nest. Then tells it with an event.
+  sum: async (msg: { values: unknown }) => {
+    const values = numbers(...(Array.isArray(msg?.values) ? msg.values : [msg?.values]));
+    let total = 0;
+    for (const value of values) {
+      ({ result: total } = await service2.request<{ result: number }>('service1.add', { a: total, b: value }));
+    }
+    const audit = randomUUID();
+    await service2.publish('service1.audit', { id: audit, source: 'service2', text: `sum of ${values.join(', ')} is ${total}` });
+    return { result: total, calls: values.length, audit };
+  },
+});
+
+// A rejection becomes the caller's error: {"error":"Invalid input: ..."}.
+function numbers(...values: unknown[]): number[] {
+  for (const value of values) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`Invalid input: expected finite numbers, got ${JSON.stringify(value) ?? 'nothing'}`);
+    }
+  }
+  return values as number[];
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void service2.close().then(() => process.exit(0));
+  });
+}
+console.log(`service2 ready: plain Picom, pid ${process.pid}`);

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { MathController } from './math.controller.js';
+
+@Module({
+  controllers: [MathController],
+})
+export class AppModule {}
