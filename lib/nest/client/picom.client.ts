@@ -46,7 +46,11 @@ export class PicomClient extends ClientProxy<PicomEventsMap, PicomStatus> implem
     this.events.on('status', (status: PicomStatus) => this._status$.next(status));
   }
 
-  /** Opens the connection once; later calls share it. A failed attempt is not cached. */
+  /**
+   * Opens the connection once; later calls share it. A failed attempt is not
+   * cached. A connection closed because reconnects ran out is kept (status
+   * `closed`, calls fail with `CONNECTION_LOST`) until `close()`.
+   */
   connect(): Promise<NatsConnection> {
     if (this.connecting) {
       return this.connecting;
@@ -60,7 +64,9 @@ export class PicomClient extends ClientProxy<PicomEventsMap, PicomStatus> implem
       this.connection = connection;
       this.requester = new PicomRequester(connection, this.resolved.logger, this.resolved.connection.inboxPrefix);
       this._status$.next(PicomStatus.CONNECTED);
-      void connection.closed.then(() => this.forget(connection));
+      // Once reconnects ran out the connection stays here, closed: calls fail at
+      // once with its reason instead of each one dialling a broker that is gone.
+      // `close()` then `connect()` starts over.
       return connection.nc;
     });
     this.connecting = attempt;

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { firstValueFrom } from 'rxjs';
+import { Picom, PicomConnectionError, PicomConnectionErrorCode, PicomNoRespondersError, PicomStatus } from 'picom';
+import { PicomClient } from 'picom/nest';
+import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
+import { CapturingLogger, outcome, sleep, startTestService, within, type TestService } from '../fixtures/picom-test.helpers.js';
+
+const RETRIES = 2;
+
+function assertConnectionLost(err: Error | undefined, what: string): void {
+  assert.ok(err instanceof PicomConnectionError, `${what}: ${String(err)}`);
+  assert.equal(err.code, PicomConnectionErrorCode.CONNECTION_LOST, `${what}: ${err.message}`);
+  assert.match(err.message, /reconnect attempts exhausted/, what);
+}
+
+/** Resources that keep a process busy: sockets and timers. */
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of process.getActiveResourcesInfo()) {
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The broker goes away for good: once `retries` reconnect attempts failed,
+ * every endpoint says so once (status `closed`, an error log, a `close` event),
+ * fails pending and new calls at once, and stops trying.
+ */
+describe(`retries exhausted (retries: ${RETRIES})`, () => {
+  let broker: NatsServerHandle;
+  let service: TestService;
+  let client: PicomClient;
+  let caller: Picom;
+  const serviceLog = new CapturingLogger();
+  const clientLog = new CapturingLogger();
+  const callerLog = new CapturingLogger();
+  const closeEvents: { who: string; err: Error | undefined }[] = [];
+  const statusEvents: string[] = [];
+  let resourcesBefore: Map<string, number>;
+
+  before(async () => {
+    broker = await startNatsServer();
+    resourcesBefore = activeResources();
+    service = await startTestService({ service: 'doomed', servers: broker.url, retries: RETRIES, gracePeriod: 500, logger: serviceLog });
+    service.server.on('close', (err) => closeEvents.push({ who: 'server', err }));
+    service.server.status.subscribe((s) => statusEvents.push(`server:${s}`));
+    client = new PicomClient({ servers: broker.url, retries: RETRIES, timeout: 20_000, logger: clientLog });
+    client.on('close', (err) => closeEvents.push({ who: 'client', err }));
+    client.status.subscribe((s) => statusEvents.push(`client:${s}`));
+    await client.connect();
+    caller = new Picom('doomed-caller', { servers: broker.url, retries: RETRIES, timeout: 20_000, logger: callerLog });
+    caller.on('close', (err) => closeEvents.push({ who: 'caller', err }));
+    caller.on('status', (s) => statusEvents.push(`caller:${s}`));
+    await caller.connect();
+  });
+
+  after(async () => {
+    await client?.close();
+    await caller?.close();
+    await service?.close();
+    await broker?.stop();
+  });
+
+  it('reports it clearly, fails pending and new calls at once, and stops trying', async (t) => {
+    assert.deepEqual(await firstValueFrom(client.send('doomed.work', { id: 1 })), { id: 1, instance: 'default' });
+
+    // Pending calls with a 20 s timeout: they must not wait for it.
+    const pending = [
+      ...Array.from({ length: 5 }, (_, i) => outcome(firstValueFrom(client.send('doomed.work', { id: 10 + i, delay: 5_000 })))),
+      ...Array.from({ length: 5 }, (_, i) => outcome(caller.request('doomed.work', { id: 20 + i, delay: 5_000 }))),
+    ];
+    await sleep(50);
+    const killedAt = performance.now();
+    await broker.kill();
+
+    const settled = await within(Promise.all(pending), 15_000, 'pending calls after the broker died');
+    const failedAfter = performance.now() - killedAt;
+    for (const [i, result] of settled.entries()) {
+      assert.equal(result.ok, false);
+      assertConnectionLost(result.error, `pending call ${i}`);
+    }
+
+    await waitUntil(() => closeEvents.length === 3, { timeout: 10_000, message: () => `close events: ${closeEvents.map((e) => e.who).join(', ')}` });
+    const closedAfter = performance.now() - killedAt;
+    for (const { who, err } of closeEvents) {
+      assertConnectionLost(err, `close event of ${who}`);
+    }
+    assert.equal(caller.status, PicomStatus.CLOSED);
+    assert.ok(statusEvents.includes('server:closed'), statusEvents.join(', '));
+    assert.ok(statusEvents.includes('client:closed'), statusEvents.join(', '));
+    for (const [name, log] of [['service', serviceLog], ['client', clientLog], ['caller', callerLog]] as const) {
+      const errors = log.errors().filter((line) => /reconnect attempts exhausted/.test(line));
+      assert.equal(errors.length, 1, `${name} logs the loss once at error level:\n${log.text}`);
+      assert.match(errors[0] ?? '', /NATS connection closed/);
+    }
+
+    // New calls fail at once, with the same clear error, on every caller path.
+    const newCalls = await Promise.all([
+      outcome(firstValueFrom(client.send('doomed.work', { id: 99 }))),
+      outcome(firstValueFrom(client.emit('doomed.work', { id: 98 }))),
+      outcome(caller.request('doomed.echo', 'x')),
+      outcome(caller.publish('doomed.echo', 'x')),
+    ]);
+    for (const [i, result] of newCalls.entries()) {
+      assertConnectionLost(result.error, `new call ${i}`);
+      assert.ok(result.ms < 100, `new call ${i} took ${result.ms.toFixed(0)} ms`);
+    }
+    const burst = performance.now();
+    const many = await Promise.all(Array.from({ length: 1_000 }, (_, i) => outcome(firstValueFrom(client.send('doomed.echo', i)))));
+    assert.ok(many.every((r) => r.error instanceof PicomConnectionError));
+    const burstMs = performance.now() - burst;
+
+    // Nothing spins: no status change, no reconnect, no connection even when the broker is back.
+    const statusCount = statusEvents.length;
+    await broker.restart();
+    await sleep(2_500);
+    assert.equal(statusEvents.length, statusCount, `status changed after closing: ${statusEvents.slice(statusCount).join(', ')}`);
+    const connz = await broker.monitor<{ num_connections: number }>('connz');
+    assert.equal(connz.num_connections, 0, 'a closed endpoint connected again');
+    assert.ok((await outcome(caller.request('doomed.echo', 'x'))).error instanceof PicomConnectionError);
+
+    // Nothing leaks: no socket or timer left by the three dead endpoints.
+    // (The monitor request's socket may take a moment to close.)
+    let resourcesAfter = activeResources();
+    const leaked = (): string[] =>
+      ['TCPSocketWrap', 'Timeout']
+        .filter((kind) => (resourcesAfter.get(kind) ?? 0) > (resourcesBefore.get(kind) ?? 0))
+        .map((kind) => `${kind}: ${resourcesBefore.get(kind) ?? 0} before, ${resourcesAfter.get(kind) ?? 0} after`);
+    await waitUntil(() => ((resourcesAfter = activeResources()), leaked().length === 0), {
+      timeout: 2_000,
+      message: () => leaked().join('; '),
+    });
+
+    t.diagnostic(
+      `retries exhausted: ${settled.length} pending calls failed ${failedAfter.toFixed(0)} ms after the broker died (their timeout: 20000 ms); ` +
+        `all endpoints closed after ${closedAfter.toFixed(0)} ms; 1000 new calls failed in ${burstMs.toFixed(0)} ms`,
+    );
+  });
+
+  it('a closed PicomClient starts over on close() then connect(); the dead service stays dead', async () => {
+    await client.close();
+    await client.connect();
+    // The broker is back, the service's connection is not: NATS itself answers that nobody listens.
+    const result = await outcome(firstValueFrom(client.send('doomed.echo', 'back')));
+    assert.ok(result.error instanceof PicomNoRespondersError, String(result.error));
+    assert.equal(service.server.unwrap<{ isClosed(): boolean }>().isClosed(), true);
+  });
+});
