@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Picom, PicomRemoteError } from 'picom';
+import { waitForLine, type ManagedProcess } from './processes.js';
+
+/** What the steps talk to. */
+export interface DemoContext {
+  /** The gateway's base URL, e.g. `http://127.0.0.1:3000`. */
+  readonly gateway: string;
+  /** The demo's own plain Picom endpoint (a caller only). */
+  readonly picom: Picom;
+  /** The two `math` instances serving `service1`. */
+  readonly maths: ManagedProcess[];
+}
+
+export interface Step {
+  readonly title: string;
+  /** Says what happens through `say`; throws when the step fails. */
+  run(ctx: DemoContext, say: (line: string) => void): Promise<void>;
+}
+
+const HTTP_TIMEOUT_MS = 10_000;
+const EVENT_TIMEOUT_MS = 5_000;
+const LOAD_BALANCED_CALLS = 20;
+
+export const STEPS: readonly Step[] = [
+  {
+    title: 'HTTP → Nest gateway → Nest service',
+    async run({ gateway }, say) {
+      const res = await http(gateway, 'GET', '/add?a=2&b=5', say);
+      check(res.status === 200 && res.json?.['result'] === 7, 'expected 200 {"result":7}');
+      say('the gateway (PicomClient) called service1.add, served by the math app (PicomServer)');
+    },
+  },
+  {
+    title: 'Nest → plain Picom service',
+    async run({ gateway }, say) {
+      const res = await http(gateway, 'GET', '/multiply?a=6&b=7', say);
+      check(res.status === 200 && res.json?.['result'] === 42, 'expected 200 {"result":42}');
+      say('the gateway called service2.multiply, served by the legacy app (new Picom(\'service2\'))');
+    },
+  },
+  {
+    title: 'Plain Picom service → Nest service',
+    async run({ picom, maths }, say) {
+      say('request service2.sum {"values":[1,2,3,4]}: service2 calls service1.add once per value');
+      const reply = await picom.request<{ result: number; calls: number; audit: string }>('service2.sum', { values: [1, 2, 3, 4] });
+      say(`← ${JSON.stringify(reply)}`);
+      check(reply.result === 10 && reply.calls === 4, 'expected result 10 from 4 calls');
+      const { process } = await waitForLine(maths, auditLine(reply.audit), EVENT_TIMEOUT_MS);
+      say(`service2 also published service1.audit ${reply.audit}: handled by ${process.name}`);
+    },
+  },
+  {
+    title: 'Errors travel as envelopes and map to HTTP statuses',
+    async run({ gateway, picom }, say) {
+      const body = '{"a":2,"b":"oops"}';
+      const raw = await picom.unwrap<NatsConnection>().request('service1.add', body, { timeout: HTTP_TIMEOUT_MS });
+      say(`on the wire: service1.add ${body} ← ${raw.string()}`);
+      const envelope = raw.json<{ error?: string; code?: string }>();
+      check(typeof envelope.error === 'string' && envelope.code === 'INVALID_ARGUMENT', 'expected an error envelope with code INVALID_ARGUMENT');
+
+      try {
+        await picom.request('service1.divide', { a: 1, b: 0 });
+        throw new Error('service1.divide by zero succeeded');
+      } catch (err) {
+        check(err instanceof PicomRemoteError, `expected a PicomRemoteError, got ${String(err)}`);
+        say(`a plain caller gets ${err.name}: "${err.message}", fields ${JSON.stringify(err.fields)}`);
+        check(err.fields['code'] === 'DIVISION_BY_ZERO', 'expected code DIVISION_BY_ZERO');
+      }
+
+      const invalid = await http(gateway, 'GET', '/add?a=2&b=oops', say);
+      check(invalid.status === 400, 'expected 400 for invalid input');
+      const refused = await http(gateway, 'GET', '/divide?a=1&b=0', say);
+      check(refused.status === 422, 'expected 422 for a division by zero');
+    },
+  },
+  {
+    title: 'A timeout becomes 504',
+    async run({ gateway }, say) {
+      const started = performance.now();
+      const res = await http(gateway, 'GET', '/sleep?ms=1500', say);
+      const elapsed = Math.round(performance.now() - started);
+      check(res.status === 504, 'expected 504 Gateway Timeout');
+      check(elapsed < 1_500, `expected the 1 s budget to end the call, it took ${elapsed} ms`);
+      say(`the call's 1 s budget ran out after ${elapsed} ms; service1.sleep was still busy`);
+    },
+  },
+  {
+    title: 'Load balancing over two math instances',
+    async run({ picom, maths }, say) {
+      const replies = await Promise.all(
+        Array.from({ length: LOAD_BALANCED_CALLS }, () => picom.request<{ instance: string }>('service1.whoami')),
+      );
+      const counts = new Map<string, number>();
+      for (const { instance } of replies) {
+        counts.set(instance, (counts.get(instance) ?? 0) + 1);
+      }
+      const spread = maths.map((m) => `${m.name}: ${counts.get(m.name) ?? 0}`).join(', ');
+      say(`${LOAD_BALANCED_CALLS} × service1.whoami → ${spread} (${replies.length}/${LOAD_BALANCED_CALLS} answered)`);
+      check(replies.length === LOAD_BALANCED_CALLS, 'some calls were not answered');
+      check(maths.every((m) => (counts.get(m.name) ?? 0) > 0), 'expected both instances to answer some calls');
+      check([...counts.keys()].every((name) => maths.some((m) => m.name === name)), `unexpected instances: ${[...counts.keys()].join(', ')}`);
+    },
+  },
+  {
+    title: 'An event reaches exactly one instance',
+    async run({ gateway, maths }, say) {
+      const res = await http(gateway, 'POST', '/audit', say, { text: 'hello from the demo' });
+      const id = res.json?.['id'];
+      check(res.status === 202 && typeof id === 'string', 'expected 202 {"id":...}');
+      const { process, line } = await waitForLine(maths, auditLine(id), EVENT_TIMEOUT_MS);
+      say(`${process.name} logged: ${line.slice(line.indexOf('audit '))}`);
+      // Give a duplicate delivery the time to show up before counting.
+      await sleep(300);
+      const handledBy = maths.filter((m) => m.lines.some((l) => auditLine(id).test(l)));
+      check(handledBy.length === 1, `expected one instance to handle it, got ${handledBy.map((m) => m.name).join(', ')}`);
+      say('the gateway emitted service1.audit; the queue group gave it to one instance');
+    },
+  },
+];
+
+interface HttpResult {
+  status: number;
+  json: Record<string, unknown> | undefined;
+}
+
+async function http(base: string, method: 'GET' | 'POST', path: string, say: (line: string) => void, body?: unknown): Promise<HttpResult> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  say(`${method} ${path}${body === undefined ? '' : ' ' + JSON.stringify(body)} → ${res.status} ${text}`);
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json };
+}
+
+function auditLine(id: string): RegExp {
+  return new RegExp(`\\baudit ${id.replace(/[^\w-]/g, '')}\\b`);
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
