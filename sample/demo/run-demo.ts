@@ -101,6 +101,9 @@ async function startSamples(): Promise<{ gateway: string; maths: ManagedProcess[
       return { spec, child };
     }),
   );
+  for (const { spec, child } of started) {
+    say(`started ${spec.name.padEnd(8)} ${spec.what} (pid ${child.pid})`);
+  }
   await Promise.all(
     started.map(async ({ spec, child }) => {
       try {
@@ -110,9 +113,7 @@ async function startSamples(): Promise<{ gateway: string; maths: ManagedProcess[
       }
     }),
   );
-  for (const { spec, child } of started) {
-    say(`started ${spec.name.padEnd(8)} ${spec.what} (pid ${child.pid})`);
-  }
+  say(`all ${started.length} samples ready`);
   return { gateway: `http://127.0.0.1:${port}`, maths: started.filter(({ spec }) => spec.name.startsWith('math')).map(({ child }) => child) };
 }
 
