@@ -48,6 +48,14 @@ export const MESSAGES = {
   notConnected: 'Not connected: call listen()/connect() first',
   authorization: (server: string) =>
     `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`,
+  authorizationLost: (server: string) =>
+    `NATS connection closed: authorization failed at ${server} while reconnecting; check the credentials (token, user/password, NKey or TLS certificate)`,
+  permissionDenied: (operation: 'publish' | 'subscribe', subject: string, queue?: string) =>
+    operation === 'publish'
+      ? `NATS permissions violation: this connection's user may not publish to ${JSON.stringify(subject)}`
+      : `NATS permissions violation: this connection's user may not subscribe to ${JSON.stringify(subject)}${queue ? ` in queue group ${JSON.stringify(queue)}` : ''}`,
+  inboxDenied: (subject: string) =>
+    `NATS permissions violation: this connection's user may not subscribe to its reply inbox ${JSON.stringify(subject)}; allow it or set the "inboxPrefix" option to a prefix the user may subscribe to`,
   connectFailed: (servers: string, reason: string) =>
     `Cannot connect to NATS at ${servers}: ${reason}`,
   portIgnored:

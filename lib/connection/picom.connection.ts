@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { MESSAGES } from '../constants.js';
-import { PicomConnectionError, PicomConnectionErrorCode } from '../errors/index.js';
+import { PicomConnectionError, PicomConnectionErrorCode, PicomPermissionError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
 import { PicomEvent, PicomStatus, type PicomEventsMap } from './picom-status.js';
 
@@ -21,6 +21,9 @@ export class PicomEventEmitter extends EventEmitter {
   }
 }
 
+/** Told of every permissions violation the server reports on a connection. */
+export type PermissionListener = (err: PicomPermissionError) => void;
+
 /** nats.js default max_payload, used until the server's INFO says otherwise. */
 const FALLBACK_MAX_PAYLOAD = 1024 * 1024;
 
@@ -30,6 +33,7 @@ const FALLBACK_MAX_PAYLOAD = 1024 * 1024;
  */
 export class PicomConnection {
   private current: PicomStatus = PicomStatus.CONNECTED;
+  private readonly permissionListeners = new Set<PermissionListener>();
   /** Resolves once the connection is closed for good, with the reason unless `close()` did it. */
   readonly closed: Promise<Error | undefined>;
 
@@ -44,11 +48,18 @@ export class PicomConnection {
 
   /** Opens the connection, failing with a `PicomConnectionError` that never names credentials. */
   static async open(options: ResolvedPicomOptions, events: PicomEventEmitter): Promise<PicomConnection> {
+    let nc: NatsConnection;
     try {
-      return new PicomConnection(await connect(options.connection), options, events);
+      // The first dial runs without reconnect: when a server closes the socket in
+      // the middle of it (a TLS client certificate it refuses), nats.js with
+      // reconnect on waits out its whole 20 s connect timeout and then reports
+      // only "timeout"; with it off, the dial fails at once with the real reason.
+      nc = await connect({ ...options.connection, reconnect: false });
     } catch (err) {
       throw connectError(err, options.servers);
     }
+    enableReconnect(nc);
+    return new PicomConnection(nc, options, events);
   }
 
   get status(): PicomStatus {
@@ -62,6 +73,14 @@ export class PicomConnection {
   /** The server's max_payload: the largest message it accepts. */
   get maxPayload(): number {
     return this.nc.info?.max_payload ?? FALLBACK_MAX_PAYLOAD;
+  }
+
+  /**
+   * Registers a listener for the permissions violations the server reports
+   * (a refused publish or subscription); nothing is spent per message.
+   */
+  onPermissionError(listener: PermissionListener): void {
+    this.permissionListeners.add(listener);
   }
 
   /** Flushes what was published, then closes. */
@@ -110,8 +129,7 @@ export class PicomConnection {
         this.events.emit(PicomEvent.UPDATE, { added: status.added, deleted: status.deleted });
         break;
       case 'error':
-        logger.error(`Picom: NATS server error: ${status.error.message}`);
-        this.events.emit(PicomEvent.ERROR, status.error);
+        this.onServerError(status.error);
         break;
       case 'staleConnection':
         logger.warn('Picom: NATS connection is stale (no answer to pings within ttl); reconnecting');
@@ -124,23 +142,82 @@ export class PicomConnection {
     }
   }
 
+  /** A `-ERR` from the server: permissions violations get their own error, listeners and log line. */
+  private onServerError(err: Error): void {
+    let reported: Error = err;
+    if (err.name === 'PermissionViolationError') {
+      const denied = permissionError(err);
+      reported = denied;
+      this.options.logger.error(`Picom: ${denied.message}`);
+      for (const listener of this.permissionListeners) {
+        listener(denied);
+      }
+    } else if (isAuthorizationError(err)) {
+      reported = new PicomConnectionError(MESSAGES.authorization(this.nc.getServer()), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+      this.options.logger.error(`Picom: ${reported.message} (${err.message})`);
+    } else {
+      this.options.logger.error(`Picom: NATS server error: ${err.message}`);
+    }
+    this.events.emit(PicomEvent.ERROR, reported);
+  }
+
   private onClosed(err: Error | undefined): Error | undefined {
-    const reason = err ? new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST, { cause: err }) : undefined;
+    let reason: PicomConnectionError | undefined;
+    if (err && isAuthorizationError(err)) {
+      // nats.js gives up after the same authorization error twice in a row, whatever `retries` says.
+      reason = new PicomConnectionError(MESSAGES.authorizationLost(this.options.servers.join(', ')), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+    } else if (err) {
+      reason = new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST, { cause: err });
+    }
     if (reason) {
       this.options.logger.error(`Picom: ${reason.message} (${err?.message})`);
     }
+    this.permissionListeners.clear();
     this.setStatus(PicomStatus.CLOSED);
     this.events.emit(PicomEvent.CLOSE, reason);
     return reason;
   }
 }
 
+/**
+ * Turns reconnect on once the first dial succeeded. nats.js reads the option
+ * from the connection's own options object at each disconnect; this runs in
+ * the same tick as the connect resolving, so no disconnect can come first.
+ * The broker-restart tests fail if a nats.js upgrade moves it.
+ */
+function enableReconnect(nc: NatsConnection): void {
+  const options = (nc as NatsConnection & { options?: { reconnect?: boolean } }).options;
+  if (options) {
+    options.reconnect = true;
+  }
+}
+
+/** TLS alerts by which a server refuses the client's certificate (not the client distrusting the server). */
+const TLS_CERTIFICATE_REFUSED = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+
 function connectError(err: unknown, servers: string[]): PicomConnectionError {
   const where = servers.join(', ');
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError') {
+  if (isAuthorizationError(err)) {
     return new PicomConnectionError(MESSAGES.authorization(where), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TLS_CERTIFICATE_REFUSED.test(code)) {
+    return new PicomConnectionError(`${MESSAGES.authorization(where)}; the server refused the TLS client certificate (${code})`, PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new PicomConnectionError(MESSAGES.connectFailed(where, reason), PicomConnectionErrorCode.CONNECT_FAILED, { cause: err });
+}
+
+function isAuthorizationError(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError';
+}
+
+/** nats.js's PermissionViolationError (operation, subject, queue) as a Picom error. */
+function permissionError(err: Error): PicomPermissionError {
+  const violation = err as Error & { operation?: string; subject?: string; queue?: string };
+  const operation = violation.operation === 'subscription' ? 'subscribe' : 'publish';
+  const subject = violation.subject ?? '';
+  const queue = violation.queue || undefined;
+  return new PicomPermissionError(MESSAGES.permissionDenied(operation, subject, queue), operation, subject, queue, { cause: err });
 }

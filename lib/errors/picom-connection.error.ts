@@ -39,6 +39,27 @@ export class PicomConnectionError extends PicomError {
 }
 
 /**
+ * The server refused a publish or a subscription: the connection's NATS user
+ * lacks the permission. The connection goes on; only this subject is refused.
+ *
+ * @publicApi
+ */
+export class PicomPermissionError extends PicomConnectionError {
+  constructor(
+    message: string,
+    /** What was refused. */
+    readonly operation: 'publish' | 'subscribe',
+    /** The subject refused. */
+    readonly subject: string,
+    /** The queue group of a refused subscription. */
+    readonly queue?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, PicomConnectionErrorCode.PERMISSION, options);
+  }
+}
+
+/**
  * Options given to a constructor are invalid.
  *
  * @publicApi
