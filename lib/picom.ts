@@ -80,8 +80,15 @@ export class Picom {
     const connection = await this.ensureConnected();
     if (!this.responder) {
       const { maxConcurrency, maxQueued, logger } = this.options;
-      this.responder = new PicomResponder(connection, { service: this.name, maxConcurrency, maxQueued, logger, route: this.route });
-      await this.responder.start();
+      const responder = new PicomResponder(connection, { service: this.name, maxConcurrency, maxQueued, logger, route: this.route });
+      this.responder = responder;
+      try {
+        await responder.start();
+      } catch (err) {
+        // Refused (permissions): a later expose() may try again.
+        if (this.responder === responder) this.responder = undefined;
+        throw err;
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import {
   PicomConnectionErrorCode,
   PicomNoRespondersError,
   PicomPayloadTooLargeError,
+  PicomPermissionError,
   PicomSubjectError,
   PicomTimeoutError,
 } from '../errors/index.js';
@@ -61,6 +62,12 @@ export class PicomRequester {
     void connection.closed.then((reason) =>
       this.close(reason ?? new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED)),
     );
+    // A refused publish would otherwise wait for its timeout; only a violation costs a scan.
+    connection.onPermissionError((err) => {
+      if (err.operation === 'publish') {
+        this.failSubject(err.subject, err);
+      }
+    });
   }
 
   /** Calls in flight. */
@@ -134,6 +141,15 @@ export class PicomRequester {
     }
   }
 
+  /** Fails every pending call to `subject` with `err`. */
+  private failSubject(subject: string, err: Error): void {
+    for (const [token, call] of this.pending) {
+      if (call.subject === subject) {
+        this.settle(token, call, err, undefined);
+      }
+    }
+  }
+
   private refuse(subject: string, body: string): Error | undefined {
     if (this.closedWith) {
       return this.closedWith;
@@ -154,7 +170,13 @@ export class PicomRequester {
 
   private onReply(err: Error | null, msg: Msg): void {
     if (err) {
-      this.logger.error(`Picom: reply inbox failed: ${err.message}`);
+      if (err.name === 'PermissionViolationError') {
+        // nats.js closes the subscription: no reply can arrive on this connection again.
+        const subject = `${this.inbox}*`;
+        this.close(new PicomPermissionError(MESSAGES.inboxDenied(subject), 'subscribe', subject, undefined, { cause: err }));
+      } else {
+        this.logger.error(`Picom: reply inbox failed: ${err.message}`);
+      }
       return;
     }
     const token = msg.subject.substring(this.inboxLength);

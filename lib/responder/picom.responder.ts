@@ -1,6 +1,7 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { MESSAGES, WIRE_MESSAGES } from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
+import { PicomPermissionError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import {
   BAD_REQUEST,
@@ -58,12 +59,19 @@ export class PicomResponder {
   /** Subscribes and waits until the server has the subscription. */
   async start(): Promise<void> {
     const { service } = this.options;
-    this.subscription = this.connection.nc.subscribe(`${service}.>`, {
+    const subject = `${service}.>`;
+    const subscription = this.connection.nc.subscribe(subject, {
       queue: service,
       callback: (err, msg) => this.onMessage(err, msg),
     });
+    this.subscription = subscription;
     // A round trip: after it, requests to the service reach this instance.
     await this.connection.nc.flush();
+    if (subscription.isClosed()) {
+      // The server refused the subscription (its -ERR comes before the PONG): nothing would ever arrive.
+      const cause = await subscription.closed;
+      throw new PicomPermissionError(MESSAGES.permissionDenied('subscribe', subject, service), 'subscribe', subject, service, { cause });
+    }
   }
 
   /**

@@ -66,6 +66,11 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       await this.responder.start();
       callback();
     } catch (err) {
+      // A refused subscription leaves an open connection that serves nothing: close it.
+      const connection = this.connection;
+      this.connection = undefined;
+      this.responder = undefined;
+      await connection?.close().catch(() => undefined);
       callback(err);
     }
   }
