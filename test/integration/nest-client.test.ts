@@ -161,6 +161,15 @@ describe('plain Picom service with a Nest PicomClient', () => {
     assert.deepEqual(await firstValueFrom(client.send('math.add', { a: 1, b: 1 })), { result: 2 });
   });
 
+  it('concurrent first sends share one connection', async (t) => {
+    const fresh = new PicomClient({ servers: [nats.url], timeout: 3_000, name: 'fresh-client' });
+    t.after(() => fresh.close());
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => firstValueFrom(fresh.send('math.add', { a: i, b: 0 }))));
+    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => ({ result: i })));
+    const connz = await nats.monitor<{ connections?: { name?: string }[] }>('connz');
+    assert.equal((connz.connections ?? []).filter((c) => c.name === 'fresh-client').length, 1);
+  });
+
   it('many concurrent calls each get their own answer', async () => {
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => firstValueFrom(client.send('math.add', { a: i, b: 1 }))),

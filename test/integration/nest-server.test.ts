@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { defer, delay, from, of, throwError } from 'rxjs';
+import { defer, delay, EMPTY, from, of, throwError } from 'rxjs';
 import { Picom, PicomError, PicomRemoteError } from 'picom';
-import { PicomContext, PicomServer } from 'picom/nest';
+import { PICOM_TRANSPORT, PicomContext, PicomServer } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
 import { collectReplies, rawConnect, rawRequest, sleep, spyAll } from '../fixtures/raw-nats.fixture.js';
@@ -54,6 +54,21 @@ class CalcController {
   @MessagePattern('deferredStream')
   deferredStream() {
     return defer(() => of('a', 'b', 'last'));
+  }
+
+  @MessagePattern('emptyStream')
+  emptyStream() {
+    return EMPTY;
+  }
+
+  @MessagePattern('picomOnly', PICOM_TRANSPORT)
+  picomOnly() {
+    return 'bound to Picom';
+  }
+
+  @MessagePattern('tcpOnly', Transport.TCP)
+  tcpOnly() {
+    return 'bound to TCP';
   }
 
   @MessagePattern('promiseOfObservable')
@@ -171,6 +186,11 @@ describe('Nest server (PicomServer) with a plain Picom caller and raw nats.js', 
       assert.equal(subs.filter((s) => s.subject.startsWith('calc.') && s.subject !== 'calc.>').length, 0);
     });
 
+    it('serves patterns bound to PICOM_TRANSPORT, not those bound to another transport', async () => {
+      assert.equal(await rawRequest(raw, 'calc.picomOnly', '{}'), '{"payload":"bound to Picom"}');
+      assert.equal(await rawRequest(raw, 'calc.tcpOnly', '{}'), '{"error":"Method not found \\"tcpOnly\\""}');
+    });
+
     it('routes by the method token: @MessagePattern("add") answers calc.add', async () => {
       assert.equal(await rawRequest(raw, 'calc.add', '{"a":2,"b":5}'), '{"payload":7}');
       assert.equal(await caller.request('calc.add', { a: 2, b: 5 }), 7);
@@ -244,6 +264,10 @@ describe('Nest server (PicomServer) with a plain Picom caller and raw nats.js', 
       assert.deepEqual(await collectReplies(raw, 'calc.deferredStream', '{}'), ['{"payload":"last"}']);
       assert.deepEqual(await collectReplies(raw, 'calc.promiseOfObservable', '{}'), ['{"payload":"y"}']);
       assert.equal(await caller.request('calc.stream', {}), 3);
+    });
+
+    it('an Observable that completes without a value replies {} once', async () => {
+      assert.deepEqual(await collectReplies(raw, 'calc.emptyStream', '{}'), ['{}']);
     });
 
     it('a synchronous handler and an error reply once too', async () => {

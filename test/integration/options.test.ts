@@ -130,6 +130,25 @@ describe('options against a real server', () => {
   });
 });
 
+describe('servers where nothing listens', () => {
+  it('every endpoint fails with a connection error naming the address', async (t) => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const naming = (err: unknown): boolean => {
+      assert.ok(err instanceof PicomConnectionError, String(err));
+      assert.equal(err.code, 'CONNECT_FAILED');
+      assert.ok(err.message.includes(dead), err.message);
+      return true;
+    };
+    const picom = new Picom('nowhere', { servers: dead });
+    t.after(() => picom.close());
+    await assert.rejects(picom.request('any.thing', {}), naming);
+    const client = new PicomClient({ servers: dead });
+    t.after(() => client.close());
+    await assert.rejects(firstValueFrom(client.send('any.thing', {})), naming);
+    await assert.rejects(createNestService({ controllers: [PingController] }, { service: 'nowhere', servers: dead }), naming);
+  });
+});
+
 describe('retries: 0 gives up at the first disconnect', () => {
   it('Picom and PicomClient report closed, emit close with an error, and fail calls with CONNECTION_LOST', async (t) => {
     const nats = await startNatsServer();

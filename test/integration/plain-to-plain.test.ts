@@ -78,6 +78,22 @@ describe('plain Picom service with a plain Picom caller', () => {
     assert.deepEqual(subs.map((s) => [s.subject, s.qgroup]), [['plain.>', 'plain']]);
   });
 
+  it('expose() called again adds methods to the same subscription', async () => {
+    await service.expose({ later: () => 'added later' });
+    assert.equal(await caller.request('plain.later', {}), 'added later');
+    const subsz = await nats.monitor<{ subscriptions_list?: { subject: string }[] }>('subsz?subs=1');
+    assert.equal((subsz.subscriptions_list ?? []).filter((s) => s.subject.startsWith('plain.')).length, 1);
+  });
+
+  it('concurrent first calls share one connection', async (t) => {
+    const fresh = new Picom('fresh', { servers: nats.url, timeout: 3_000 });
+    t.after(() => fresh.close());
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => fresh.request('plain.add', { a: i, b: 0 })));
+    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+    const connz = await nats.monitor<{ connections?: { name?: string }[] }>('connz');
+    assert.equal((connz.connections ?? []).filter((c) => c.name === 'picom:fresh').length, 1);
+  });
+
   it('answers requests with the payload', async () => {
     assert.equal(await caller.request('plain.add', { a: 2, b: 5 }), 7);
     assert.deepEqual(await caller.request('plain.addAsync', { a: 2, b: 5 }), { result: 7 });
