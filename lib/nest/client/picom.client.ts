@@ -31,7 +31,10 @@ interface OutgoingCall {
  *
  * @publicApi
  */
-export class PicomClient extends ClientProxy<PicomEventsMap, PicomStatus> implements OnApplicationShutdown {
+// The status type parameter stays `string`, as Nest's `Type<ClientProxy>` has it,
+// so `ClientsModule.register([{ customClass: PicomClient }])` type-checks; the
+// `status` getter below narrows it back to PicomStatus.
+export class PicomClient extends ClientProxy<PicomEventsMap, string> implements OnApplicationShutdown {
   protected readonly logger = new Logger(PicomClient.name);
   private readonly resolved: ResolvedPicomOptions;
   private readonly events = new PicomEventEmitter();
@@ -44,6 +47,11 @@ export class PicomClient extends ClientProxy<PicomEventsMap, PicomStatus> implem
     super();
     this.resolved = resolvePicomOptions({ logger: this.logger, ...options }, 'picom:client');
     this.events.on('status', (status: PicomStatus) => this._status$.next(status));
+  }
+
+  /** Connection states: `connected`, `disconnected`, `reconnecting`, `closed`. */
+  override get status(): Observable<PicomStatus> {
+    return super.status as Observable<PicomStatus>;
   }
 
   /**
