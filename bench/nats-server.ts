@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * The benchmark's own nats-server on a free loopback port (never the shared
+ * one on 4222). Killed when the benchmark exits, even on a crash.
+ */
+export interface BenchNatsServer {
+  readonly url: string;
+  readonly version: string;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const BIN = process.env['NATS_SERVER_BIN'] ?? 'nats-server';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startNatsServer(): Promise<BenchNatsServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(BIN, ['-a', HOST, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  let log = '';
+  const version = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server not ready within 10 s:\n${log}`)), 10_000);
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString('utf8');
+      if (/Server is ready/.test(log)) {
+        clearTimeout(timer);
+        resolve(/Version:\s+(\S+)/.exec(log)?.[1] ?? 'unknown');
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${BIN}: ${err.message}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nats-server exited (code ${code}) before it was ready:\n${log}`));
+    });
+  });
+  return {
+    url: `nats://${HOST}:${port}`,
+    version,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.removeListener('exit', kill);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

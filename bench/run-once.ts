@@ -1,0 +1,215 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child } from './child.js';
+import type { ClientConfig, ClientResult, ServerConfig, ServerResult, Snapshot, TimeoutCheck } from './protocol.js';
+import type { Settings, Scenario } from './settings.js';
+import type { StackInfo } from './stacks/index.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** What one stack did in one scenario of one round. */
+export interface RunMeasurement {
+  stack: string;
+  scenario: string;
+  round: number;
+  /** Calls per second of all clients together, over the measured window. */
+  throughput: number;
+  /** µs of CPU (user + system) per call, client processes together / the server process. */
+  clientCpuPerCall: number;
+  serverCpuPerCall: number;
+  /** Bytes; for several clients, the largest client. */
+  clientRssPeak: number;
+  serverRssPeak: number;
+  windowMs: number;
+  latency?: ClientResult['latency'];
+  timeouts?: TimeoutCheck[];
+  errors: number;
+  wrongResults: number;
+  firstError?: string;
+}
+
+export interface SoakMeasurement {
+  stack: string;
+  calls: number;
+  seconds: number;
+  clientHeapBefore: number;
+  clientHeapAfter: number;
+  serverHeapBefore: number;
+  serverHeapAfter: number;
+  errors: number;
+}
+
+function execArgv(settings: Settings, extra: string[] = []): string[] {
+  if (settings.profileDir) {
+    mkdirSync(settings.profileDir, { recursive: true });
+    // Read by profiler.ts in the child: it profiles the measured window only.
+    process.env['PICOM_BENCH_PROFILE_DIR'] = settings.profileDir;
+  }
+  return extra;
+}
+
+function startServer(stack: StackInfo, url: string, name: string, argv: string[]): Child {
+  const config: ServerConfig = { name: `${name}-server`, stack: stack.id, serverModule: stack.server, url };
+  return new Child(`${name} server`, join(HERE, 'server.js'), config, argv);
+}
+
+function find(marks: Snapshot[], label: string, who: string): Snapshot {
+  const mark = marks.find((m) => m.label === label);
+  if (!mark) throw new Error(`${who}: no "${label}" mark`);
+  return mark;
+}
+
+async function markAll(children: Child[], label: string): Promise<void> {
+  for (const child of children) child.send({ type: 'mark', label });
+  await Promise.all(children.map((child) => child.next('marked')));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Spawns one server and the scenario's clients, measures a throughput window, then latency. */
+export async function runThroughput(
+  stack: StackInfo,
+  scenario: Scenario,
+  round: number,
+  settings: Settings,
+  url: string,
+  timeoutCheck: readonly number[],
+): Promise<RunMeasurement> {
+  const name = `${scenario.id}-r${round}-${stack.id}`;
+  const server = startServer(stack, url, name, execArgv(settings));
+  const clients: Child[] = [];
+  try {
+    // Clients start while the server boots: they only connect to NATS until `go`.
+    for (let i = 0; i < scenario.clients; i++) {
+      const config: ClientConfig = {
+        name: `${name}-client${i}`,
+        stack: stack.id,
+        clientModule: stack.client,
+        url,
+        payloadBytes: scenario.payloadBytes,
+        inFlight: scenario.inFlight,
+        latencyWarmup: i === 0 ? scenario.latencyWarmup : 0,
+        latencyCalls: i === 0 ? scenario.latencyCalls : 0,
+        timeoutCheck: i === 0 ? [...timeoutCheck] : [],
+      };
+      clients.push(new Child(`${name} client ${i}`, join(HERE, 'client.js'), config, execArgv(settings)));
+    }
+    await Promise.all([server, ...clients].map((c) => c.next('ready', 60_000)));
+    for (const client of clients) client.send({ type: 'go' });
+    await sleep(settings.warmupMs);
+    await markAll([server, ...clients], 'start');
+    await sleep(settings.durationMs);
+    await markAll([server, ...clients], 'end');
+    const results = clients.map((c) => c.next('result', 300_000) as Promise<ClientResult>);
+    for (const client of clients) client.send({ type: 'stop' });
+    const clientResults = await Promise.all(results);
+    server.send({ type: 'finish' });
+    const serverResult = (await server.next('result')) as ServerResult;
+    // The children exit by themselves; the next run need not wait for that.
+    server.release();
+    for (const client of clients) client.release();
+    return measure(stack, scenario, round, serverResult, clientResults);
+  } catch (err) {
+    server.kill();
+    for (const client of clients) client.kill();
+    throw err;
+  }
+}
+
+function measure(
+  stack: StackInfo,
+  scenario: Scenario,
+  round: number,
+  server: ServerResult,
+  clients: ClientResult[],
+): RunMeasurement {
+  let throughput = 0;
+  let clientCpu = 0;
+  let clientCalls = 0;
+  let windowMs = 0;
+  for (const [i, result] of clients.entries()) {
+    const start = find(result.marks, 'start', `client ${i}`);
+    const end = find(result.marks, 'end', `client ${i}`);
+    const calls = end.calls - start.calls;
+    throughput += calls / ((end.t - start.t) / 1000);
+    clientCpu += end.cpu - start.cpu;
+    clientCalls += calls;
+    windowMs = Math.max(windowMs, end.t - start.t);
+  }
+  const sStart = find(server.marks, 'start', 'server');
+  const sEnd = find(server.marks, 'end', 'server');
+  const first = clients[0]!;
+  const measurement: RunMeasurement = {
+    stack: stack.id,
+    scenario: scenario.id,
+    round,
+    throughput,
+    clientCpuPerCall: clientCpu / clientCalls,
+    serverCpuPerCall: (sEnd.cpu - sStart.cpu) / (sEnd.calls - sStart.calls),
+    clientRssPeak: Math.max(...clients.map((c) => c.rssPeak)),
+    serverRssPeak: server.rssPeak,
+    windowMs,
+    errors: clients.reduce((n, c) => n + c.errors, 0),
+    wrongResults: clients.reduce((n, c) => n + c.wrongResults, 0),
+  };
+  const firstError = clients.find((c) => c.firstError)?.firstError;
+  if (firstError) measurement.firstError = firstError;
+  if (first.latency) measurement.latency = first.latency;
+  if (first.timeouts) measurement.timeouts = first.timeouts;
+  return measurement;
+}
+
+/** Runs `calls` calls (1000 in flight) between two heap marks taken after full GCs in both processes. */
+export async function runSoak(stack: StackInfo, settings: Settings, url: string, inFlight: number): Promise<SoakMeasurement> {
+  const name = `soak-${stack.id}`;
+  const server = startServer(stack, url, name, execArgv(settings, ['--expose-gc']));
+  let client: Child | undefined;
+  try {
+    await server.next('ready', 60_000);
+    const config: ClientConfig = {
+      name: `${name}-client`,
+      stack: stack.id,
+      clientModule: stack.client,
+      url,
+      payloadBytes: 0,
+      inFlight,
+      latencyWarmup: 0,
+      latencyCalls: 0,
+      timeoutCheck: [],
+      soak: { warmup: Math.min(100_000, Math.max(10_000, settings.soakCalls / 10)), calls: settings.soakCalls },
+    };
+    const soakClient = new Child(`${name} client`, join(HERE, 'client.js'), config, execArgv(settings, ['--expose-gc']));
+    client = soakClient;
+    soakClient.onWantMark = (label) => {
+      // The server first, so its GC is done before the client goes on.
+      server.send({ type: 'mark', label });
+      void server.next('marked').then(() => soakClient.send({ type: 'mark', label }));
+    };
+    await soakClient.next('ready', 60_000);
+    soakClient.send({ type: 'go' });
+    const result = (await soakClient.next('result', 1_800_000)) as ClientResult;
+    server.send({ type: 'finish' });
+    const serverResult = (await server.next('result')) as ServerResult;
+    await Promise.all([server.exited, soakClient.exited]);
+    const cBefore = find(result.marks, 'before', 'soak client');
+    const cAfter = find(result.marks, 'after', 'soak client');
+    const sBefore = find(serverResult.marks, 'before', 'soak server');
+    const sAfter = find(serverResult.marks, 'after', 'soak server');
+    return {
+      stack: stack.id,
+      calls: cAfter.calls - cBefore.calls,
+      seconds: (cAfter.t - cBefore.t) / 1000,
+      clientHeapBefore: cBefore.heapUsed ?? NaN,
+      clientHeapAfter: cAfter.heapUsed ?? NaN,
+      serverHeapBefore: sBefore.heapUsed ?? NaN,
+      serverHeapAfter: sAfter.heapUsed ?? NaN,
+      errors: result.errors,
+    };
+  } finally {
+    server.kill();
+    client?.kill();
+  }
+}

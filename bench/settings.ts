@@ -1,0 +1,131 @@
+import { STACKS } from './stacks/index.js';
+
+/** One workload shape, run for every stack in every round. */
+export interface Scenario {
+  readonly id: 'small' | 'large' | 'many';
+  readonly label: string;
+  readonly clients: number;
+  /** Calls in flight per client process. */
+  readonly inFlight: number;
+  readonly payloadBytes: number;
+  /** Sequential-latency calls after the throughput phase (0: none). */
+  readonly latencyWarmup: number;
+  readonly latencyCalls: number;
+  /** Interleaved rounds (medians are taken over them). */
+  readonly rounds: number;
+}
+
+export interface Settings {
+  readonly mode: 'quick' | 'full';
+  /** Throughput phase: unmeasured warm-up, then the measured window, in ms. */
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly scenarios: readonly Scenario[];
+  readonly stacks: readonly string[];
+  /** Timeouts of the precision check (round 1 of the small scenario); empty to skip. */
+  readonly timeoutCheck: readonly number[];
+  /** Calls of the heap soak per Picom path; 0 to skip. */
+  readonly soakCalls: number;
+  /** Write CPU profiles of every child here (`node --cpu-prof`). */
+  readonly profileDir: string | undefined;
+}
+
+export const TOTAL_IN_FLIGHT = 1000;
+export const MANY_CLIENTS = 8;
+export const LARGE_PAYLOAD = 10 * 1024;
+
+const USAGE = `Usage: npm run bench -- [options]
+  --quick               short run (< 1 min): 2 rounds of the main scenario, 1 of the others, short windows, no soak
+  --rounds=N            rounds of every scenario (default: full 5/3/3, quick 2/1/1)
+  --warmup=MS           unmeasured warm-up of each throughput phase
+  --duration=MS         measured window of each throughput phase
+  --stacks=a,b          only these stacks (${STACKS.map((s) => s.id).join(', ')})
+  --scenarios=a,b       only these scenarios (small, large, many)
+  --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
+  --soak-calls=N        calls per soak (default 1000000)
+  --profile[=DIR]       CPU-profile the measured window of every child (default /tmp/picom-bench-profiles)
+`;
+
+export function parseSettings(argv: readonly string[]): Settings {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
+    }
+    flags.set(match[1]!, match[2] ?? '');
+  }
+  if (flags.has('help')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const known = ['quick', 'rounds', 'warmup', 'duration', 'stacks', 'scenarios', 'soak', 'no-soak', 'soak-calls', 'profile'];
+  for (const key of flags.keys()) {
+    if (!known.includes(key)) throw new Error(`Unknown option --${key}\n${USAGE}`);
+  }
+  const quick = flags.has('quick');
+  const num = (key: string, fallback: number): number => {
+    const raw = flags.get(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${key} expects a number, got "${raw}"`);
+    return value;
+  };
+  const list = (key: string, all: readonly string[]): string[] => {
+    const raw = flags.get(key);
+    if (!raw) return [...all];
+    const picked = raw.split(',').map((s) => s.trim());
+    for (const id of picked) {
+      if (!all.includes(id)) throw new Error(`--${key}: unknown "${id}" (known: ${all.join(', ')})`);
+    }
+    return all.filter((id) => picked.includes(id));
+  };
+
+  const rounds = (full: number, short: number): number =>
+    flags.has('rounds') ? Math.max(1, Math.round(num('rounds', 1))) : quick ? short : full;
+  const scenarios: Scenario[] = [
+    {
+      id: 'small',
+      label: `add({a,b}), 1 client, ${TOTAL_IN_FLIGHT} in flight`,
+      clients: 1,
+      inFlight: TOTAL_IN_FLIGHT,
+      payloadBytes: 0,
+      latencyWarmup: quick ? 300 : 2000,
+      latencyCalls: quick ? 1500 : 5000,
+      rounds: rounds(5, 2),
+    },
+    {
+      id: 'large',
+      label: `10 KiB request and reply, 1 client, ${TOTAL_IN_FLIGHT} in flight`,
+      clients: 1,
+      inFlight: TOTAL_IN_FLIGHT,
+      payloadBytes: LARGE_PAYLOAD,
+      latencyWarmup: quick ? 100 : 1000,
+      latencyCalls: quick ? 500 : 2000,
+      rounds: rounds(3, 1),
+    },
+    {
+      id: 'many',
+      label: `add({a,b}), ${MANY_CLIENTS} client processes, ${TOTAL_IN_FLIGHT / MANY_CLIENTS} in flight each`,
+      clients: MANY_CLIENTS,
+      inFlight: TOTAL_IN_FLIGHT / MANY_CLIENTS,
+      payloadBytes: 0,
+      latencyWarmup: 0,
+      latencyCalls: 0,
+      rounds: rounds(3, 1),
+    },
+  ];
+  const scenarioIds = list('scenarios', scenarios.map((s) => s.id));
+  const soak = quick ? flags.has('soak') : !flags.has('no-soak');
+  const profile = flags.get('profile');
+  return {
+    mode: quick ? 'quick' : 'full',
+    warmupMs: num('warmup', quick ? 300 : 1500),
+    durationMs: Math.max(100, num('duration', quick ? 800 : 3000)),
+    scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
+    stacks: list('stacks', STACKS.map((s) => s.id)),
+    timeoutCheck: [100, 250, 500],
+    soakCalls: soak ? Math.round(num('soak-calls', 1_000_000)) : 0,
+    profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',
+  };
+}

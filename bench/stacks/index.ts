@@ -1,0 +1,30 @@
+/** The stacks under test, in the order they run within a round. */
+export interface StackInfo {
+  /** Short id used on the command line and in the JSON. */
+  readonly id: string;
+  /** What the table shows. */
+  readonly label: string;
+  /** Module under `bench/stacks/` exporting `startServer`. */
+  readonly server: string;
+  /** Module under `bench/stacks/` exporting `createClient`. */
+  readonly client: string;
+}
+
+export const STACKS: readonly StackInfo[] = [
+  { id: 'raw-fast', label: 'raw nats.js, noAsyncTraces (limit)', server: 'raw.server.js', client: 'raw-fast.client.js' },
+  { id: 'raw-default', label: 'raw nats.js, defaults', server: 'raw.server.js', client: 'raw-default.client.js' },
+  { id: 'nest-nats', label: 'Nest Transport.NATS', server: 'nest-nats.server.js', client: 'nest-nats.client.js' },
+  { id: 'picom-nest', label: 'Picom, Nest path', server: 'picom-nest.server.js', client: 'picom-nest.client.js' },
+  { id: 'picom-plain', label: 'Picom, plain path', server: 'picom-plain.server.js', client: 'picom-plain.client.js' },
+];
+
+/** The stack every ratio is taken against. */
+export const BASELINE = 'raw-fast';
+
+export function findStack(id: string): StackInfo {
+  const stack = STACKS.find((s) => s.id === id);
+  if (!stack) {
+    throw new Error(`Unknown stack "${id}"; known: ${STACKS.map((s) => s.id).join(', ')}`);
+  }
+  return stack;
+}
