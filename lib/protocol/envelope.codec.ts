@@ -1,4 +1,4 @@
-import { PicomBadResponseError, PicomError, PicomRemoteError } from '../errors/index.js';
+import { PicomBadResponseError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
 
 /**
  * Encoding and decoding of Picom bodies, byte-compatible with the original
@@ -76,8 +76,9 @@ export function errorText(err: unknown): string {
 
 /** The error envelope a server sends for a failed handler. */
 export function encodeError(err: unknown): string {
-  if (err instanceof PicomRemoteError) {
-    // A downstream failure rethrown as is: forward its text and fields intact.
+  if (err instanceof PicomReplyError) {
+    // Thrown to reply with fields, or a downstream failure rethrown as is:
+    // text and fields travel intact.
     return encodeFailure(err.message, err.fields);
   }
   if (err instanceof PicomError) {

@@ -11,6 +11,7 @@ import {
   PicomBadResponseError,
   PicomError,
   PicomRemoteError,
+  PicomReplyError,
   PicomTimeoutError,
 } from 'picom';
 
@@ -238,6 +239,17 @@ describe('encodeError', () => {
     const err = replyError(upstream);
     assert.ok(err instanceof PicomRemoteError);
     assert.equal(encodeError(err), upstream);
+  });
+
+  it('answers a PicomReplyError with its fields beside the text', () => {
+    const err = new PicomReplyError('b must be a number', { code: 'INVALID_ARGUMENT', error: 'ignored', payload: 1 });
+    assert.ok(err instanceof PicomError);
+    assert.equal(err.fields['code'], 'INVALID_ARGUMENT');
+    assert.equal(encodeError(err), '{"error":"b must be a number","code":"INVALID_ARGUMENT"}');
+    const back = replyError(encodeError(err));
+    assert.ok(back instanceof PicomRemoteError);
+    assert.equal(back.message, 'b must be a number');
+    assert.equal((back as PicomRemoteError & { code?: string }).code, 'INVALID_ARGUMENT');
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Picom } from 'picom';
+import { Picom, PicomReplyError } from 'picom';
 
 /**
  * The `legacy` sample: a plain Node service on the core `Picom` class, no
@@ -30,11 +30,14 @@ await service2.expose({
   },
 });
 
-// A rejection becomes the caller's error: {"error":"Invalid input: ..."}.
+// A rejection becomes the caller's error. A plain Error gives {"error":"Invalid input: ..."}
+// as the original Picom did; a PicomReplyError also carries its fields:
+// {"error":"Invalid input: ...","code":"INVALID_ARGUMENT"}, which the gateway maps to 400.
 function numbers(...values: unknown[]): number[] {
   for (const value of values) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new Error(`Invalid input: expected finite numbers, got ${JSON.stringify(value) ?? 'nothing'}`);
+      const text = `Invalid input: expected finite numbers, got ${JSON.stringify(value) ?? 'nothing'}`;
+      throw new PicomReplyError(text, { code: 'INVALID_ARGUMENT' });
     }
   }
   return values as number[];
