@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Controller, Inject, Injectable, Module, type INestApplicationContext, type Type } from '@nestjs/common';
+import { Controller, Inject, Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { type ClientProxy, ClientsModule, MessagePattern, Payload } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { firstValueFrom } from 'rxjs';
@@ -31,9 +31,6 @@ interface TestConfig {
   exports: [CONFIG],
 })
 class ConfigModule {}
-
-/** ClientsModule's docs show `customClass: PicomClient`; see the typecheck test below for why the cast is here. */
-const PicomClientClass = PicomClient as unknown as Type<ClientProxy>;
 
 @Injectable()
 class ByTokenCaller {
@@ -116,7 +113,7 @@ describe('injection: ClientsModule and PicomModule', () => {
 
     it('makes the client injectable by token into a provider that calls a service', async () => {
       app = await createNestContext({
-        imports: [ClientsModule.register([{ name: 'SERVICE1', customClass: PicomClientClass, options: { servers: [nats.url] } }])],
+        imports: [ClientsModule.register([{ name: 'SERVICE1', customClass: PicomClient, options: { servers: [nats.url] } }])],
         providers: [ByTokenCaller],
       });
       const caller = app.get(ByTokenCaller);
@@ -139,7 +136,7 @@ describe('injection: ClientsModule and PicomModule', () => {
               name: 'SERVICE1',
               imports: [ConfigModule],
               inject: [CONFIG],
-              useFactory: (config: TestConfig) => ({ customClass: PicomClientClass, options: { servers: config.url } }),
+              useFactory: (config: TestConfig) => ({ customClass: PicomClient, options: { servers: config.url } }),
             },
           ]),
         ],

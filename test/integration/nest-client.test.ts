@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Msg } from '@nats-io/transport-node';
 import { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { Picom, PicomError, PicomRemoteError } from 'picom';
+import { Picom, PicomError, PicomRemoteError, PicomReplyError } from 'picom';
 import { PicomClient, PicomRecord, PicomRecordBuilder } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { deferred, header, sleep } from '../fixtures/raw-nats.fixture.js';
@@ -23,6 +23,9 @@ describe('plain Picom service with a Nest PicomClient', () => {
       nothing: () => undefined,
       fail: async () => {
         throw new Error('math failed');
+      },
+      failWithCode: async () => {
+        throw new PicomReplyError('Division by zero', { code: 'E_DIV_ZERO' });
       },
       headers: (_msg: unknown, raw: Msg) => ({
         trace: header(raw, 'x-trace-id'),
@@ -82,6 +85,16 @@ describe('plain Picom service with a Nest PicomClient', () => {
       return true;
     });
     await assert.rejects(firstValueFrom(client.send('math.missing', {})), { message: 'Method not found "missing"' });
+  });
+
+  it('envelope fields beside the error text become own properties of the error', async () => {
+    await assert.rejects(firstValueFrom(client.send('math.failWithCode', {})), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.equal(err.message, 'Division by zero');
+      assert.ok(Object.hasOwn(err, 'code'));
+      assert.equal((err as Error & { code?: string }).code, 'E_DIV_ZERO');
+      return true;
+    });
   });
 
   it('PicomRecordBuilder headers reach the handler', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { Picom, PicomError, PicomRemoteError } from 'picom';
+import { Picom, PicomError, PicomRemoteError, PicomReplyError } from 'picom';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { collectReplies, header, rawConnect, rawRequest, sleep, spyAll } from '../fixtures/raw-nats.fixture.js';
 
@@ -43,6 +43,9 @@ describe('plain Picom service with a plain Picom caller', () => {
       },
       rejectObject: async () => {
         throw { reason: 'object', n: 1 };
+      },
+      replyWithFields: async () => {
+        throw new PicomReplyError('b must be a number', { code: 'INVALID_ARGUMENT', field: 'b' });
       },
       throwSync: () => {
         throw new Error('sync failure');
@@ -128,6 +131,22 @@ describe('plain Picom service with a plain Picom caller', () => {
     });
     await assert.rejects(caller.request('plain.rejectErrorWithFields', {}), { message: 'it broke {"code":"E_BROKE"}' });
     await assert.rejects(caller.request('plain.missing', {}), { message: 'Method not found "missing"' });
+  });
+
+  it('PicomReplyError(text, fields) replies the fields beside the text; the caller gets them as own properties', async () => {
+    assert.equal(
+      await rawRequest(raw, 'plain.replyWithFields', '{}'),
+      '{"error":"b must be a number","code":"INVALID_ARGUMENT","field":"b"}',
+    );
+    await assert.rejects(caller.request('plain.replyWithFields', {}), (err: unknown) => {
+      assert.ok(err instanceof PicomRemoteError);
+      assert.equal(err.message, 'b must be a number');
+      const e = err as PicomRemoteError & { code?: string; field?: string };
+      assert.ok(Object.hasOwn(e, 'code'));
+      assert.equal(e.code, 'INVALID_ARGUMENT');
+      assert.equal(e.field, 'b');
+      return true;
+    });
   });
 
   it('a handler rethrowing a downstream failure forwards its text and fields', async () => {
