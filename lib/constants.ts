@@ -45,6 +45,8 @@ export const MESSAGES = {
     `Service ${service} is shutting down: the request was not started within the grace period`,
   closed: 'Picom connection closed',
   connectionLost: 'NATS connection closed: reconnect attempts exhausted',
+  disconnected: (subject: string) =>
+    `Not sent to ${subject}: the NATS connection is down and reconnecting (nats.js would drop the message on its next dial)`,
   notConnected: 'Not connected: call listen()/connect() first',
   authorization: (server: string) =>
     `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`,

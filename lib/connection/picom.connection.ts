@@ -70,6 +70,14 @@ export class PicomConnection {
     return this.current === PicomStatus.CLOSED;
   }
 
+  /**
+   * Lost and reconnecting. nats.js discards what is published meanwhile when it
+   * dials again, so callers refuse to send rather than wait for a timeout.
+   */
+  get isDown(): boolean {
+    return this.current === PicomStatus.DISCONNECTED || this.current === PicomStatus.RECONNECTING;
+  }
+
   /** The server's max_payload: the largest message it accepts. */
   get maxPayload(): number {
     return this.nc.info?.max_payload ?? FALLBACK_MAX_PAYLOAD;

@@ -15,6 +15,8 @@ export const PicomConnectionErrorCode = {
   CLOSED: 'CLOSED',
   /** Reconnect attempts (`retries`) were exhausted. */
   CONNECTION_LOST: 'CONNECTION_LOST',
+  /** The connection is down and reconnecting: the message was not sent. */
+  DISCONNECTED: 'DISCONNECTED',
   /** Used before `listen()` / `connect()`. */
   NOT_CONNECTED: 'NOT_CONNECTED',
   /** The server refused a publish or subscribe for lack of permission. */

@@ -157,6 +157,10 @@ export class PicomRequester {
     if (!isValidSubject(subject)) {
       return new PicomSubjectError(String(subject));
     }
+    if (this.connection.isDown) {
+      // nats.js would discard it when it dials again: fail now, not at the timeout.
+      return new PicomConnectionError(MESSAGES.disconnected(subject), PicomConnectionErrorCode.DISCONNECTED);
+    }
     const limit = this.connection.maxPayload;
     // A UTF-16 unit is at most 3 UTF-8 bytes: most bodies skip the byte count.
     if (body.length * 3 > limit) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { firstValueFrom } from 'rxjs';
-import { Picom, PicomStatus, PicomTimeoutError } from 'picom';
+import { Picom, PicomConnectionError, PicomConnectionErrorCode, PicomStatus, PicomTimeoutError } from 'picom';
 import { PicomClient } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { CapturingLogger, outcome, sleep, startTestService, within, type TestService } from '../fixtures/picom-test.helpers.js';
@@ -78,10 +78,21 @@ describe('broker restart (kill -9, restart on the same port)', () => {
     for (const [i, result] of settled.entries()) {
       assert.equal(result.ok, false, `call ${i} succeeded while the broker was down`);
       assert.ok(result.error instanceof Error, `call ${i} settled with ${String(result.error)}`);
-      assert.ok(result.error instanceof PicomTimeoutError, `call ${i}: ${result.error?.message}`);
       assert.ok(result.ms <= TIMEOUT + 50 + SLACK, `call ${i} took ${result.ms.toFixed(0)} ms (timeout ${TIMEOUT})`);
     }
+    // In flight when the broker died: their replies can never come, they time out.
+    for (const [i, result] of settled.slice(0, inFlight.length).entries()) {
+      assert.ok(result.error instanceof PicomTimeoutError, `in-flight call ${i}: ${result.error?.message}`);
+    }
+    // Made while the connection is down: refused at once, nothing sent (nats.js would drop it).
+    for (const [i, result] of settled.slice(inFlight.length).entries()) {
+      assert.ok(result.error instanceof PicomConnectionError, `call ${i} during the outage: ${result.error?.message}`);
+      assert.equal(result.error.code, PicomConnectionErrorCode.DISCONNECTED);
+      assert.match(result.error.message, /the NATS connection is down and reconnecting/);
+      assert.ok(result.ms < 50, `call ${i} during the outage took ${result.ms.toFixed(0)} ms`);
+    }
     const slowest = Math.max(...settled.map((r) => r.ms));
+    const outageSlowest = Math.max(...settled.slice(inFlight.length).map((r) => r.ms));
 
     // Keep the broker down longer than a call timeout, so nothing buffered can still succeed.
     await sleep(Math.max(0, TIMEOUT + 200 - (performance.now() - killedAt)));
@@ -116,7 +127,8 @@ describe('broker restart (kill -9, restart on the same port)', () => {
     assert.match(serviceLog.text, /reconnected to NATS at .*127\.0\.0\.1/);
 
     t.diagnostic(
-      `broker restart: ${settled.length} calls during the outage all failed with a timeout (slowest ${slowest.toFixed(0)} ms, timeout ${TIMEOUT} ms); ` +
+      `broker restart: ${inFlight.length} calls in flight at the kill failed with their timeout (slowest ${slowest.toFixed(0)} ms, timeout ${TIMEOUT} ms), ` +
+        `${duringOutage.length} calls made during the outage failed at once with DISCONNECTED (slowest ${outageSlowest.toFixed(1)} ms); ` +
         `every endpoint reconnected ${reconnectMs.toFixed(0)} ms after the restart, first successful call after ${recoveredMs.toFixed(0)} ms`,
     );
   });
