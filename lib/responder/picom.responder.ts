@@ -49,6 +49,7 @@ export class PicomResponder {
   ) {
     this.prefixLength = options.service.length + 1;
     this.encodeError = options.encodeError ?? encodeError;
+    void connection.closed.then(() => this.dropQueue());
   }
 
   /** Handlers running or waiting. */
@@ -88,6 +89,18 @@ export class PicomResponder {
     await this.idle(gracePeriod);
     for (const msg of this.queue.drainAll()) {
       this.reply(msg, encodeFailure(MESSAGES.shuttingDown(this.options.service)));
+    }
+  }
+
+  /**
+   * Once the connection is closed for good (reconnects ran out) nothing queued
+   * can be answered: drop it with one log line rather than run each handler
+   * and fail each reply.
+   */
+  private dropQueue(): void {
+    const dropped = this.queue.drainAll().length;
+    if (dropped > 0) {
+      this.options.logger.error(`Picom: ${dropped} queued requests to ${this.options.service} dropped: the NATS connection is closed`);
     }
   }
 

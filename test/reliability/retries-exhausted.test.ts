@@ -148,3 +148,40 @@ describe(`retries exhausted (retries: ${RETRIES})`, () => {
     assert.equal(service.server.unwrap<{ isClosed(): boolean }>().isClosed(), true);
   });
 });
+
+describe('retries exhausted with requests queued behind maxConcurrency', () => {
+  let broker: NatsServerHandle;
+  let service: TestService | undefined;
+  let caller: Picom | undefined;
+  after(async () => {
+    await caller?.close();
+    await service?.close();
+    await broker?.stop();
+  });
+
+  it('the queue is dropped once, not run handler by handler against a dead connection', async (t) => {
+    broker = await startNatsServer();
+    const log = new CapturingLogger();
+    let started = 0;
+    service = await startTestService(
+      { service: 'backlog', servers: broker.url, retries: 0, maxConcurrency: 1, gracePeriod: 500, logger: log },
+      { delay: 150, onStart: () => started++ },
+    );
+    const closed = new Promise<Error | undefined>((resolve) => service?.server.on('close', resolve));
+    caller = new Picom('backlog-caller', { servers: broker.url, retries: 0, timeout: 20_000 });
+    const calls = Array.from({ length: 20 }, (_, id) => outcome(caller!.request('backlog.work', { id })));
+    await waitUntil(() => started === 1, { message: `started ${started}` });
+    await sleep(100); // the other 19 are delivered and queued
+    await broker.kill();
+    assertConnectionLost(await within(closed, 10_000, 'service close'), 'service close event');
+    const startedAtClose = started;
+    await sleep(1_000);
+    assert.equal(started, startedAtClose, `${started - startedAtClose} queued handlers ran after the connection was gone`);
+    const errors = log.errors();
+    assert.ok(errors.length <= 3, `error log lines:\n${errors.join('\n')}`);
+    assert.match(errors.join('\n'), /queued requests? .*dropped/);
+    const results = await within(Promise.all(calls), 10_000, 'calls');
+    assert.ok(results.every((r) => r.error instanceof PicomConnectionError), results.map((r) => String(r.error)).join('\n'));
+    t.diagnostic(`connection lost with ${20 - startedAtClose} requests queued: dropped at once; ${errors.length} error log lines`);
+  });
+});
