@@ -11,6 +11,7 @@ import {
   PicomTimeoutError,
 } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
+import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -45,6 +46,7 @@ export class PicomRequester {
   private readonly sweeper: NodeJS.Timeout;
   private sequence = 0;
   private closedWith: Error | undefined;
+  private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
 
   constructor(
     private readonly connection: PicomConnection,
@@ -81,7 +83,8 @@ export class PicomRequester {
    * anything was sent (the callback has then already been called).
    */
   request(subject: string, body: string, timeout: number, callback: ReplyCallback, headers?: PicomHeaders): string | undefined {
-    const refused = this.refuse(subject, body);
+    const data = toBytes(body);
+    const refused = this.refuse(subject, data);
     if (refused) {
       callback(refused);
       return undefined;
@@ -90,11 +93,12 @@ export class PicomRequester {
     const call: PendingCall = { subject, timeout, callback, deadline: performance.now() + timeout };
     this.pending.set(token, call);
     this.deadlines.add(token, call, timeout);
+    // One options object for every call: nats.js reads it during publish() and keeps nothing.
+    const options = this.publishOptions;
+    options.reply = this.inbox + token;
+    options.headers = headers && toNatsHeaders(headers);
     try {
-      this.connection.nc.publish(subject, body, {
-        reply: this.inbox + token,
-        headers: headers && toNatsHeaders(headers),
-      });
+      this.connection.nc.publish(subject, data, options);
     } catch (err) {
       this.settle(token, call, publishError(err), undefined);
     }
@@ -103,12 +107,13 @@ export class PicomRequester {
 
   /** Fire and forget: a publish with no reply subject. */
   publish(subject: string, body: string, headers?: PicomHeaders): void {
-    const refused = this.refuse(subject, body);
+    const data = toBytes(body);
+    const refused = this.refuse(subject, data);
     if (refused) {
       throw refused;
     }
     try {
-      this.connection.nc.publish(subject, body, headers ? { headers: toNatsHeaders(headers) } : undefined);
+      this.connection.nc.publish(subject, data, headers ? { headers: toNatsHeaders(headers) } : undefined);
     } catch (err) {
       throw publishError(err);
     }
@@ -150,7 +155,7 @@ export class PicomRequester {
     }
   }
 
-  private refuse(subject: string, body: string): Error | undefined {
+  private refuse(subject: string, data: Uint8Array): Error | undefined {
     if (this.closedWith) {
       return this.closedWith;
     }
@@ -162,12 +167,8 @@ export class PicomRequester {
       return new PicomConnectionError(MESSAGES.disconnected(subject), PicomConnectionErrorCode.DISCONNECTED);
     }
     const limit = this.connection.maxPayload;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: most bodies skip the byte count.
-    if (body.length * 3 > limit) {
-      const size = Buffer.byteLength(body);
-      if (size > limit) {
-        return new PicomPayloadTooLargeError(subject, size, limit);
-      }
+    if (data.length > limit) {
+      return new PicomPayloadTooLargeError(subject, data.length, limit);
     }
     return undefined;
   }

@@ -3,6 +3,7 @@ import { MESSAGES, WIRE_MESSAGES } from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import { PicomPermissionError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
+import { toBytes } from '../protocol/bytes.js';
 import {
   BAD_REQUEST,
   decodeRequest,
@@ -184,14 +185,13 @@ export class PicomResponder {
     } catch (err) {
       body = encodeFailure(MESSAGES.unserializable('the reply', (err as Error).message));
     }
+    // Encoded once, here: the size check and the publish share the bytes.
+    let data = toBytes(body);
     const limit = this.connection.maxPayload;
-    if (body.length * 3 > limit) {
-      const size = Buffer.byteLength(body);
-      if (size > limit) {
-        body = encodeFailure(MESSAGES.replyTooLarge(size, limit));
-      }
+    if (data.length > limit) {
+      data = toBytes(encodeFailure(MESSAGES.replyTooLarge(data.length, limit)));
     }
-    this.reply(msg, body);
+    this.publishReply(msg, data);
   }
 
   private fail(msg: Msg, err: unknown): void {
@@ -210,11 +210,15 @@ export class PicomResponder {
   }
 
   private reply(msg: Msg, body: string): void {
+    this.publishReply(msg, toBytes(body));
+  }
+
+  private publishReply(msg: Msg, data: Uint8Array): void {
     if (!msg.reply) {
       return;
     }
     try {
-      this.connection.nc.publish(msg.reply, body);
+      this.connection.nc.publish(msg.reply, data);
     } catch (err) {
       this.options.logger.error(`Picom: cannot reply to ${msg.subject}: ${describeError(err)}`);
     }
