@@ -39,6 +39,8 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   private readonly routes = new Map<string, RouteHandler>();
   private connection: PicomConnection | undefined;
   private responder: PicomResponder | undefined;
+  /** Nest's default start hook (`(transportId, context, done) => done()`), until `setOnProcessingStartHook` replaces it. */
+  private readonly defaultStartHook = this.onProcessingStartHook;
 
   /** @throws {PicomOptionsError} when the service name or an option is invalid */
   constructor(options: PicomServerOptions) {
@@ -111,18 +113,29 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       this.routes.set(
         pattern,
         handler.isEventHandler
-          ? (message, msg, method) => this.invoke(handler, message, msg, method).then(ignoreValue)
+          ? (message, msg, method) => ignoreResult(this.invoke(handler, message, msg, method))
           : (message, msg, method) => this.invoke(handler, message, msg, method),
       );
     }
   }
 
   /**
-   * Runs a Nest handler between the processing hooks and settles with its
-   * single result: the resolved value, or the last value of an Observable.
+   * Runs a Nest handler and settles with its single result: the value, or the
+   * last value of an Observable. With Nest's default processing hooks (a start
+   * hook that only calls `done`, no end hook) there is nothing to run around
+   * the handler, so a plain value settles at once and a promise takes one
+   * `then`; otherwise the handler runs between the hooks.
    */
-  private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): Promise<unknown> {
+  private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): unknown {
     const context = new PicomContext([msg.subject, msg.headers, this.service, method]);
+    if (this.onProcessingStartHook === this.defaultStartHook && this.onProcessingEndHook === undefined) {
+      const result: unknown = handler(message, context);
+      return isPromiseLike(result) ? result.then(lastValue) : lastValue(result);
+    }
+    return this.invokeWithHooks(handler, message, context);
+  }
+
+  private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<unknown> {
     return new Promise((resolve, reject) => {
       void this.onProcessingStartHook(this.transportId, context, async () => {
         const runEndHook = this.createProcessingEndHookRunner(context);
@@ -152,6 +165,30 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       });
     });
   }
+}
+
+/** A handler's result as a value: an Observable's last value (a promise of it), anything else as is. */
+function lastValue(result: unknown): unknown {
+  if (!isObservable(result)) {
+    return result;
+  }
+  return new Promise((resolve, reject) => {
+    let last: unknown;
+    result.subscribe({
+      next: (value) => (last = value),
+      error: reject,
+      complete: () => resolve(last),
+    });
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** An event handler answers nothing: only its completion (or failure) counts. */
+function ignoreResult(result: unknown): unknown {
+  return isPromiseLike(result) ? result.then(ignoreValue) : undefined;
 }
 
 function ignoreValue(): undefined {
