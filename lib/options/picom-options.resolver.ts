@@ -85,17 +85,19 @@ export function parseServer(input: string): ParsedServer {
  * Applies defaults and validates every option in one place; invalid options
  * throw a `PicomOptionsError` naming the option.
  */
-export function resolvePicomOptions(options: PicomOptions = {}, clientName = 'picom'): ResolvedPicomOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new PicomOptionsError(`Invalid options ${describe(options)}: expected an object`);
-  }
+export function resolvePicomOptions(
+  options: PicomOptions = {},
+  clientName = 'picom',
+  defaultLogger: PicomLogger = SILENT_LOGGER,
+): ResolvedPicomOptions {
+  requireOptionsObject(options);
   const timeout = positiveNumber(options, 'timeout', DEFAULT_TIMEOUT);
   const retries = integer(options, 'retries', DEFAULT_RETRIES, -1);
   const ttl = positiveNumber(options, 'ttl', DEFAULT_TTL);
   const gracePeriod = integer(options, 'gracePeriod', DEFAULT_GRACE_PERIOD, 0);
   const maxConcurrency = options.maxConcurrency === undefined ? Infinity : integer(options, 'maxConcurrency', 0, 1);
   const maxQueued = integer(options, 'maxQueued', DEFAULT_MAX_QUEUED, 0);
-  const logger = resolveLogger(options.logger);
+  const logger = options.logger === undefined ? defaultLogger : resolveLogger(options.logger);
   if (options.port !== undefined) {
     if (typeof options.port !== 'number') {
       throw new PicomOptionsError(`Invalid option "port" ${describe(options.port)}: expected a number`);
@@ -149,6 +151,13 @@ function decodeCredential(value: string): string {
   } catch {
     // Never echo the value: it is a secret.
     throw new PicomOptionsError('Invalid server address: malformed percent-encoding in its credentials (write "%" as "%25")');
+  }
+}
+
+/** Options must be an object: a string or number would silently mean "all defaults". */
+export function requireOptionsObject(options: unknown): asserts options is object {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new PicomOptionsError(`Invalid options ${describe(options)}: expected an object`);
   }
 }
 

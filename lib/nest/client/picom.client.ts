@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable, throwError } from 'rxjs';
+import { Observable, throwError, type Subscriber } from 'rxjs';
 import { MESSAGES } from '../../constants.js';
 import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
@@ -121,15 +121,14 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       return throwError(() => new PicomError(NEST_MESSAGES.invalidMessage));
     }
     return new Observable<TResult>((observer) => {
-      const callback = this.createObserver(observer);
       if (this.requester) {
-        return this.publish(this.createPacket(pattern, data), callback);
+        return this.call(pattern, data, observer);
       }
       let teardown: (() => void) | undefined;
       let active = true;
       this.connect().then(
         () => {
-          if (active) teardown = this.publish(this.createPacket(pattern, data), callback);
+          if (active) teardown = this.call(pattern, data, observer);
         },
         (err: unknown) => observer.error(err),
       );
@@ -138,6 +137,48 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
         teardown?.();
       };
     });
+  }
+
+  /**
+   * One request for one subscriber. Does what `publish(createPacket(), createObserver())`
+   * does, without the observer closure and the packet objects between the reply
+   * and the subscriber; a subclass that overrides `publish` or `createObserver`
+   * gets them called as usual.
+   */
+  private call(pattern: unknown, data: unknown, observer: Subscriber<any>): () => void {
+    if (this.publish !== PicomClient.prototype.publish || this.createObserver !== BASE_CREATE_OBSERVER) {
+      return this.publish(this.createPacket(pattern, data), this.createObserver(observer));
+    }
+    const requester = this.requester;
+    if (!requester) {
+      observer.error(this.serializeError(new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED)));
+      return noop;
+    }
+    let call: OutgoingCall;
+    try {
+      call = this.prepare(this.createPacket(pattern, data));
+    } catch (err) {
+      observer.error(this.serializeError(err));
+      return noop;
+    }
+    const token = requester.request(
+      call.subject,
+      call.body,
+      call.timeout,
+      (err, payload) => {
+        if (err) {
+          observer.error(this.serializeError(err));
+          return;
+        }
+        // As createObserver does for a disposed packet: no value for an empty reply.
+        if (payload !== undefined) {
+          observer.next(this.serializeResponse(payload));
+        }
+        observer.complete();
+      },
+      call.headers,
+    );
+    return token === undefined ? noop : () => requester.cancel(token);
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -206,3 +247,6 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
 }
 
 function noop(): void {}
+
+/** `ClientProxy`'s own `createObserver`, to tell whether a subclass replaced it. */
+const BASE_CREATE_OBSERVER = (ClientProxy.prototype as unknown as { createObserver: unknown }).createObserver;
