@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
@@ -8,6 +9,7 @@ import { createServer } from 'node:net';
 export interface BenchNatsServer {
   readonly url: string;
   readonly version: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startNatsServer(): Promise<BenchNatsServer> {
   return {
     url: `nats://${HOST}:${port}`,
     version,
+    pid: child.pid ?? -1,
     stop: () =>
       new Promise<void>((resolve) => {
         process.removeListener('exit', kill);
@@ -69,3 +72,22 @@ export async function startNatsServer(): Promise<BenchNatsServer> {
       }),
   };
 }
+
+/**
+ * CPU time (user + system) a process has used, in µs, from /proc (Linux);
+ * NaN elsewhere. Clock-tick resolution (10 ms), fine over a window of seconds.
+ */
+export function processCpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every common Linux build. */
+const CLOCK_TICKS = 100;

@@ -12,6 +12,7 @@ export interface StackSummary {
   p99: number;
   clientCpuPerCall: number;
   serverCpuPerCall: number;
+  brokerCpuPerCall: number;
   clientRssPeak: number;
   serverRssPeak: number;
   errors: number;
@@ -50,6 +51,7 @@ export function summarize(runs: readonly RunMeasurement[], scenario: string): Ma
       p99: med((r) => r.latency?.p99),
       clientCpuPerCall: med((r) => r.clientCpuPerCall),
       serverCpuPerCall: med((r) => r.serverCpuPerCall),
+      brokerCpuPerCall: med((r) => r.brokerCpuPerCall),
       clientRssPeak: med((r) => r.clientRssPeak),
       serverRssPeak: med((r) => r.serverRssPeak),
       errors: mine.reduce((n, r) => n + r.errors, 0),
@@ -86,13 +88,14 @@ export function scenarioTable(scenario: Scenario, summary: Map<string, StackSumm
   const withLatency = scenario.latencyCalls > 0;
   const header = ['Stack', 'Throughput (calls/s)'];
   if (withLatency) header.push('p50 (ms)', 'p99 (ms)');
-  header.push('Client CPU/call (µs)', 'Server CPU/call (µs)', 'Client RSS peak (MiB)', 'Server RSS peak (MiB)');
+  header.push('Client CPU/call (µs)', 'Server CPU/call (µs)', 'nats-server CPU/call (µs)', 'Client RSS peak (MiB)', 'Server RSS peak (MiB)');
   const rows = [...summary.values()].map((s) => {
     const row = [label(s.stack) + (s.errors || s.wrongResults ? ` ⚠ ${s.errors} errors, ${s.wrongResults} wrong` : ''), withRatio(s.throughput, b((x) => x.throughput))];
     if (withLatency) row.push(withRatio(s.p50, b((x) => x.p50), 3), withRatio(s.p99, b((x) => x.p99), 3));
     row.push(
       withRatio(s.clientCpuPerCall, b((x) => x.clientCpuPerCall), 1),
       withRatio(s.serverCpuPerCall, b((x) => x.serverCpuPerCall), 1),
+      withRatio(s.brokerCpuPerCall, b((x) => x.brokerCpuPerCall), 1),
       withRatio(s.clientRssPeak / MiB, b((x) => x.clientRssPeak / MiB), 1),
       withRatio(s.serverRssPeak / MiB, b((x) => x.serverRssPeak / MiB), 1),
     );

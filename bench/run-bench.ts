@@ -45,7 +45,7 @@ function log(line: string): void {
 function describeRun(r: RunMeasurement): string {
   const latency = r.latency ? `, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms` : '';
   const errors = r.errors || r.wrongResults ? `, ${r.errors} errors (${r.firstError ?? ''}), ${r.wrongResults} wrong` : '';
-  return `${Math.round(r.throughput).toLocaleString('en-US')} calls/s${latency}, cpu/call ${r.clientCpuPerCall.toFixed(1)}/${r.serverCpuPerCall.toFixed(1)} µs${errors}`;
+  return `${Math.round(r.throughput).toLocaleString('en-US')} calls/s${latency}, cpu/call ${r.clientCpuPerCall.toFixed(1)}/${r.serverCpuPerCall.toFixed(1)}/${r.brokerCpuPerCall.toFixed(1)} µs${errors}`;
 }
 
 async function main(): Promise<void> {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
           const timeoutCheck = scenario.id === 'small' && round === 1 ? settings.timeoutCheck : [];
           const t0 = Date.now();
           try {
-            const run = await runThroughput(stack, scenario, round, settings, nats.url, timeoutCheck);
+            const run = await runThroughput(stack, scenario, round, settings, nats.url, nats.pid, timeoutCheck);
             runs.push(run);
             log(`[${scenario.id} ${round}/${scenario.rounds}] ${id.padEnd(11)} ${describeRun(run)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
           } catch (err) {

@@ -5,6 +5,7 @@ import { Child } from './child.js';
 import type { ClientConfig, ClientResult, ServerConfig, ServerResult, Snapshot, TimeoutCheck } from './protocol.js';
 import type { Settings, Scenario } from './settings.js';
 import type { StackInfo } from './stacks/index.js';
+import { processCpuMicros } from './nats-server.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -18,6 +19,8 @@ export interface RunMeasurement {
   /** µs of CPU (user + system) per call, client processes together / the server process. */
   clientCpuPerCall: number;
   serverCpuPerCall: number;
+  /** µs of the nats-server's CPU per call (NaN where /proc is missing). */
+  brokerCpuPerCall: number;
   /** Bytes; for several clients, the largest client. */
   clientRssPeak: number;
   serverRssPeak: number;
@@ -76,6 +79,7 @@ export async function runThroughput(
   round: number,
   settings: Settings,
   url: string,
+  brokerPid: number,
   timeoutCheck: readonly number[],
 ): Promise<RunMeasurement> {
   const name = `${scenario.id}-r${round}-${stack.id}`;
@@ -100,9 +104,11 @@ export async function runThroughput(
     await Promise.all([server, ...clients].map((c) => c.next('ready', 60_000)));
     for (const client of clients) client.send({ type: 'go' });
     await sleep(settings.warmupMs);
+    const brokerStart = processCpuMicros(brokerPid);
     await markAll([server, ...clients], 'start');
     await sleep(settings.durationMs);
     await markAll([server, ...clients], 'end');
+    const brokerCpu = processCpuMicros(brokerPid) - brokerStart;
     const results = clients.map((c) => c.next('result', 300_000) as Promise<ClientResult>);
     for (const client of clients) client.send({ type: 'stop' });
     const clientResults = await Promise.all(results);
@@ -111,7 +117,7 @@ export async function runThroughput(
     // The children exit by themselves; the next run need not wait for that.
     server.release();
     for (const client of clients) client.release();
-    return measure(stack, scenario, round, serverResult, clientResults);
+    return measure(stack, scenario, round, serverResult, clientResults, brokerCpu);
   } catch (err) {
     server.kill();
     for (const client of clients) client.kill();
@@ -125,6 +131,7 @@ function measure(
   round: number,
   server: ServerResult,
   clients: ClientResult[],
+  brokerCpu: number,
 ): RunMeasurement {
   let throughput = 0;
   let clientCpu = 0;
@@ -149,6 +156,7 @@ function measure(
     throughput,
     clientCpuPerCall: clientCpu / clientCalls,
     serverCpuPerCall: (sEnd.cpu - sStart.cpu) / (sEnd.calls - sStart.calls),
+    brokerCpuPerCall: brokerCpu / clientCalls,
     clientRssPeak: Math.max(...clients.map((c) => c.rssPeak)),
     serverRssPeak: server.rssPeak,
     windowMs,

@@ -25,8 +25,14 @@ export interface AddReply {
   pad?: string;
 }
 
-/** Calls served by this process, read by the server's marks. */
-export const served = { calls: 0 };
+/**
+ * Calls served by this process, read by the server's marks. Kept on
+ * `globalThis` so that a stack loaded from another build (an A/B comparison
+ * against an older tree) counts into the same place.
+ */
+export const served: { calls: number } = ((globalThis as Record<symbol, unknown>)[Symbol.for('picom.bench.served')] ??= {
+  calls: 0,
+}) as { calls: number };
 
 /** The method itself. The reply echoes `pad`, so a 10 KiB run moves 10 KiB each way. */
 export function add(message: AddRequest): AddReply {

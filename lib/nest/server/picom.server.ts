@@ -6,7 +6,12 @@ import { MESSAGES } from '../../constants.js';
 import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomOptionsError } from '../../errors/index.js';
-import { resolvePicomOptions, validateServiceName, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
+import {
+  requireOptionsObject,
+  resolvePicomOptions,
+  validateServiceName,
+  type ResolvedPicomOptions,
+} from '../../options/picom-options.resolver.js';
 import { isValidToken } from '../../protocol/subject.rules.js';
 import { PicomResponder, type RouteHandler } from '../../responder/picom.responder.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
@@ -37,6 +42,8 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   private readonly resolved: ResolvedPicomOptions;
   private readonly events = new PicomEventEmitter();
   private readonly routes = new Map<string, RouteHandler>();
+  /** Patterns that were not strings (`{ cmd: 'add' }`), refused at listen(). */
+  private readonly objectPatterns: string[] = [];
   private connection: PicomConnection | undefined;
   private responder: PicomResponder | undefined;
   /** Nest's default start hook (`(transportId, context, done) => done()`), until `setOnProcessingStartHook` replaces it. */
@@ -45,8 +52,9 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   /** @throws {PicomOptionsError} when the service name or an option is invalid */
   constructor(options: PicomServerOptions) {
     super();
-    this.service = validateServiceName(options?.service);
-    this.resolved = resolvePicomOptions({ logger: this.logger, ...options }, `picom:${this.service}`);
+    requireOptionsObject(options);
+    this.service = validateServiceName(options.service);
+    this.resolved = resolvePicomOptions(options, `picom:${this.service}`, this.logger);
     this.events.on('status', (status: PicomStatus) => this._status$.next(status));
   }
 
@@ -103,8 +111,22 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     return this.connection.nc as T;
   }
 
+  /**
+   * Remembers non-string patterns: Nest turns `{ cmd: 'add' }` into the string
+   * `{"cmd":"add"}`, which would otherwise pass as one NATS token.
+   */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, any> = {}): void {
+    if (typeof pattern !== 'string') {
+      this.objectPatterns.push(this.getPatternAsString(pattern));
+    }
+    super.addHandler(pattern, callback, isEventHandler, extras);
+  }
+
   /** Checks every pattern is one method token and builds the route table. */
   private bindRoutes(): void {
+    if (this.objectPatterns.length > 0) {
+      throw new PicomOptionsError(MESSAGES.invalidPattern(this.objectPatterns[0] as string));
+    }
     this.routes.clear();
     for (const [pattern, handler] of this.messageHandlers) {
       if (!isValidToken(pattern)) {
