@@ -28,6 +28,12 @@ export interface PicomResponderOptions {
   readonly route: (method: string) => RouteHandler | undefined;
   /** Turns a handler failure into an error envelope (the Nest layer maps its exception filters here). */
   readonly encodeError?: (err: unknown) => string;
+  /**
+   * Turns what a handler returned (or resolved with) into the reply's value,
+   * or a promise of it: the Nest layer takes an Observable's last value here,
+   * so its results need no promise of their own.
+   */
+  readonly unwrap?: (result: unknown) => unknown;
 }
 
 /**
@@ -158,20 +164,34 @@ export class PicomResponder {
       this.done();
       return;
     }
-    if (isPromiseLike(result)) {
-      void this.settleLater(msg, result);
-    } else {
-      this.succeed(msg, result);
-      this.done();
-    }
+    this.settle(msg, result, this.options.unwrap);
   }
 
-  private async settleLater(msg: Msg, pending: PromiseLike<unknown>): Promise<void> {
-    try {
-      this.succeed(msg, await pending);
-    } catch (err) {
-      this.fail(msg, err);
+  /** Replies with `result` once it is a value; `unwrap` (once) turns a handler's result into one. */
+  private settle(msg: Msg, result: unknown, unwrap: ((result: unknown) => unknown) | undefined): void {
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => this.settle(msg, value, unwrap),
+        (err: unknown) => {
+          this.fail(msg, err);
+          this.done();
+        },
+      );
+      return;
     }
+    if (unwrap !== undefined) {
+      let value: unknown;
+      try {
+        value = unwrap(result);
+      } catch (err) {
+        this.fail(msg, err);
+        this.done();
+        return;
+      }
+      this.settle(msg, value, undefined);
+      return;
+    }
+    this.succeed(msg, result);
     this.done();
   }
 

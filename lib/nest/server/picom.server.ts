@@ -72,6 +72,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
         logger,
         route: (method) => this.routes.get(method),
         encodeError: encodeRpcError,
+        unwrap: lastValue,
       });
       await this.responder.start();
       callback();
@@ -142,22 +143,21 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   }
 
   /**
-   * Runs a Nest handler and settles with its single result: the value, or the
-   * last value of an Observable. With Nest's default processing hooks (a start
-   * hook that only calls `done`, no end hook) there is nothing to run around
-   * the handler, so a plain value settles at once and a promise takes one
-   * `then`; otherwise the handler runs between the hooks.
+   * Runs a Nest handler. With Nest's default processing hooks (a start hook
+   * that only calls `done`, no end hook) there is nothing to run around it: its
+   * result goes to the responder as is, which takes an Observable's last value
+   * (`unwrap`), so a plain value settles at once and a promise costs no promise
+   * of ours. Otherwise the handler runs between the hooks.
    */
   private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): unknown {
     const context = new PicomContext([msg.subject, msg.headers, this.service, method]);
     if (this.onProcessingStartHook === this.defaultStartHook && this.onProcessingEndHook === undefined) {
-      const result: unknown = handler(message, context);
-      return isPromiseLike(result) ? result.then(lastValue) : lastValue(result);
+      return handler(message, context);
     }
     return this.invokeWithHooks(handler, message, context);
   }
 
-  private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<unknown> {
+  private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<Settled> {
     return new Promise((resolve, reject) => {
       void this.onProcessingStartHook(this.transportId, context, async () => {
         const runEndHook = this.createProcessingEndHookRunner(context);
@@ -165,7 +165,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
           const result: unknown = await handler(message, context);
           if (!isObservable(result)) {
             runEndHook();
-            resolve(result);
+            resolve(new Settled(result));
             return;
           }
           let last: unknown;
@@ -177,7 +177,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
             },
             complete: () => {
               runEndHook();
-              resolve(last);
+              resolve(new Settled(last));
             },
           });
         } catch (err) {
@@ -189,8 +189,16 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   }
 }
 
+/** A value the hooked path already took from the handler's result: `lastValue` hands it over as is. */
+class Settled {
+  constructor(readonly value: unknown) {}
+}
+
 /** A handler's result as a value: an Observable's last value (a promise of it), anything else as is. */
 function lastValue(result: unknown): unknown {
+  if (result instanceof Settled) {
+    return result.value;
+  }
   if (!isObservable(result)) {
     return result;
   }
@@ -208,9 +216,12 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
-/** An event handler answers nothing: only its completion (or failure) counts. */
+/** An event handler answers nothing: only its completion (or failure) counts, an Observable's included. */
 function ignoreResult(result: unknown): unknown {
-  return isPromiseLike(result) ? result.then(ignoreValue) : undefined;
+  if (isPromiseLike(result)) {
+    return result.then(ignoreResult);
+  }
+  return isObservable(result) ? (lastValue(result) as Promise<unknown>).then(ignoreValue) : undefined;
 }
 
 function ignoreValue(): undefined {
