@@ -56,7 +56,7 @@ export class PicomConnection {
       // only "timeout"; with it off, the dial fails at once with the real reason.
       nc = await connect({ ...options.connection, reconnect: false });
     } catch (err) {
-      throw connectError(err, options.servers);
+      throw connectError(err, options.servers, Boolean(options.connection.tls));
     }
     enableReconnect(nc);
     return new PicomConnection(nc, options, events);
@@ -203,7 +203,7 @@ function enableReconnect(nc: NatsConnection): void {
 /** TLS alerts by which a server refuses the client's certificate (not the client distrusting the server). */
 const TLS_CERTIFICATE_REFUSED = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
-function connectError(err: unknown, servers: string[]): PicomConnectionError {
+function connectError(err: unknown, servers: string[], tls: boolean): PicomConnectionError {
   const where = servers.join(', ');
   if (isAuthorizationError(err)) {
     return new PicomConnectionError(MESSAGES.authorization(where), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
@@ -211,6 +211,11 @@ function connectError(err: unknown, servers: string[]): PicomConnectionError {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TLS_CERTIFICATE_REFUSED.test(code)) {
     return new PicomConnectionError(`${MESSAGES.authorization(where)}; the server refused the TLS client certificate (${code})`, PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+  }
+  // A server refusing the client certificate sends an alert and closes; when
+  // the client is writing at that moment, the reset arrives before the alert.
+  if (code === 'ECONNRESET' && tls) {
+    return new PicomConnectionError(`${MESSAGES.authorization(where)}; the server reset the TLS handshake, as it does when it refuses a missing or unaccepted client certificate (${code})`, PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new PicomConnectionError(MESSAGES.connectFailed(where, reason), PicomConnectionErrorCode.CONNECT_FAILED, { cause: err });
