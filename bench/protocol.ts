@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * What the orchestrator and its child processes say to each other over the
  * IPC channel of `child_process.fork`, and the probes every child uses.
@@ -14,6 +16,8 @@ export interface Snapshot {
   calls: number;
   /** Heap in use after a full GC, in bytes; only when the process runs with `--expose-gc`. */
   heapUsed?: number;
+  /** Read and write system calls so far (Linux /proc/self/io): how well messages are batched. */
+  syscalls?: { reads: number; writes: number };
 }
 
 export interface ServerConfig {
@@ -133,7 +137,20 @@ export function snapshot(label: string, calls: number): Snapshot {
   const cpu = process.cpuUsage();
   const snap: Snapshot = { label, t: performance.now(), cpu: cpu.user + cpu.system, calls };
   if (heapUsed !== undefined) snap.heapUsed = heapUsed;
+  const syscalls = readSyscalls();
+  if (syscalls) snap.syscalls = syscalls;
   return snap;
+}
+
+function readSyscalls(): { reads: number; writes: number } | undefined {
+  try {
+    const io = readFileSync('/proc/self/io', 'utf8');
+    const reads = /syscr:\s*(\d+)/.exec(io);
+    const writes = /syscw:\s*(\d+)/.exec(io);
+    return reads && writes ? { reads: Number(reads[1]), writes: Number(writes[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function describeError(err: unknown): string {

@@ -3,20 +3,38 @@ import type { Scenario, Settings } from './settings.js';
 import { BASELINE, STACKS } from './stacks/index.js';
 import { median, ratio } from './stats.js';
 
-/** Medians over the rounds of one stack in one scenario. */
-export interface StackSummary {
-  stack: string;
-  rounds: number;
-  throughput: number;
-  p50: number;
-  p99: number;
-  clientCpuPerCall: number;
-  serverCpuPerCall: number;
-  brokerCpuPerCall: number;
-  clientRssPeak: number;
-  serverRssPeak: number;
-  errors: number;
-  wrongResults: number;
+/**
+ * Turns runs into figures: per scenario and stack, the median of each metric
+ * over the rounds, and its ratio to a reference stack. A ratio is the median
+ * of the per-round ratios (each round runs every stack back to back, so a
+ * round's ratio compares stacks under the same machine load), not the ratio
+ * of the two medians.
+ */
+
+const MiB = 1024 * 1024;
+
+export interface Metric {
+  readonly id: string;
+  readonly header: string;
+  readonly digits: number;
+  /** Only for scenarios that time sequential calls. */
+  readonly latency?: boolean;
+  pick(run: RunMeasurement): number | undefined;
+}
+
+export const METRICS: readonly Metric[] = [
+  { id: 'throughput', header: 'Throughput (calls/s)', digits: 0, pick: (r) => r.throughput },
+  { id: 'p50', header: 'p50 (ms)', digits: 3, latency: true, pick: (r) => r.latency?.p50 },
+  { id: 'p99', header: 'p99 (ms)', digits: 3, latency: true, pick: (r) => r.latency?.p99 },
+  { id: 'clientCpu', header: 'Client CPU/call (µs)', digits: 1, pick: (r) => r.clientCpuPerCall },
+  { id: 'serverCpu', header: 'Server CPU/call (µs)', digits: 1, pick: (r) => r.serverCpuPerCall },
+  { id: 'brokerCpu', header: 'nats-server CPU/call (µs)', digits: 1, pick: (r) => r.brokerCpuPerCall },
+  { id: 'clientRss', header: 'Client RSS peak (MiB)', digits: 1, pick: (r) => r.clientRssPeak / MiB },
+  { id: 'serverRss', header: 'Server RSS peak (MiB)', digits: 1, pick: (r) => r.serverRssPeak / MiB },
+];
+
+function metric(id: string): Metric {
+  return METRICS.find((m) => m.id === id)!;
 }
 
 export interface TargetResult {
@@ -37,40 +55,43 @@ export interface Environment {
   loadAfter: number[];
 }
 
-export function summarize(runs: readonly RunMeasurement[], scenario: string): Map<string, StackSummary> {
-  const out = new Map<string, StackSummary>();
-  for (const { id } of STACKS) {
-    const mine = runs.filter((r) => r.scenario === scenario && r.stack === id);
-    if (mine.length === 0) continue;
-    const med = (pick: (r: RunMeasurement) => number | undefined): number => median(mine.map((r) => pick(r) ?? NaN));
-    out.set(id, {
-      stack: id,
-      rounds: mine.length,
-      throughput: med((r) => r.throughput),
-      p50: med((r) => r.latency?.p50),
-      p99: med((r) => r.latency?.p99),
-      clientCpuPerCall: med((r) => r.clientCpuPerCall),
-      serverCpuPerCall: med((r) => r.serverCpuPerCall),
-      brokerCpuPerCall: med((r) => r.brokerCpuPerCall),
-      clientRssPeak: med((r) => r.clientRssPeak),
-      serverRssPeak: med((r) => r.serverRssPeak),
-      errors: mine.reduce((n, r) => n + r.errors, 0),
-      wrongResults: mine.reduce((n, r) => n + r.wrongResults, 0),
-    });
+/** Median of a metric over the rounds of one stack in one scenario. */
+export function medianOf(runs: readonly RunMeasurement[], scenario: string, stack: string, m: Metric): number {
+  return median(runs.filter((r) => r.scenario === scenario && r.stack === stack).map((r) => m.pick(r) ?? NaN));
+}
+
+/** Median over rounds of `stack / reference` within the same round. */
+export function pairedRatio(runs: readonly RunMeasurement[], scenario: string, stack: string, reference: string, m: Metric): number {
+  const ratios: number[] = [];
+  for (const run of runs) {
+    if (run.scenario !== scenario || run.stack !== stack) continue;
+    const ref = runs.find((r) => r.scenario === scenario && r.stack === reference && r.round === run.round);
+    if (ref) ratios.push(ratio(m.pick(run) ?? NaN, m.pick(ref) ?? NaN));
+  }
+  return median(ratios);
+}
+
+/** The figures of a run, for the JSON: scenario → stack → metric → { median, ratio to the baseline }. */
+export function summarize(runs: readonly RunMeasurement[]): Record<string, Record<string, Record<string, { median: number; ratio: number }>>> {
+  const out: Record<string, Record<string, Record<string, { median: number; ratio: number }>>> = {};
+  for (const scenario of new Set(runs.map((r) => r.scenario))) {
+    const perStack: Record<string, Record<string, { median: number; ratio: number }>> = {};
+    for (const { id } of STACKS) {
+      if (!runs.some((r) => r.scenario === scenario && r.stack === id)) continue;
+      const figures: Record<string, { median: number; ratio: number }> = {};
+      for (const m of METRICS) {
+        figures[m.id] = { median: medianOf(runs, scenario, id, m), ratio: pairedRatio(runs, scenario, id, BASELINE, m) };
+      }
+      perStack[id] = figures;
+    }
+    out[scenario] = perStack;
   }
   return out;
 }
 
-const MiB = 1024 * 1024;
-
 function fmt(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return '–';
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function withRatio(value: number, base: number, digits = 0): string {
-  const r = ratio(value, base);
-  return Number.isFinite(r) ? `${fmt(value, digits)} (${r.toFixed(2)}×)` : fmt(value, digits);
 }
 
 function label(id: string): string {
@@ -82,26 +103,24 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map((_, i) => (i === 0 ? ':--' : '--:'))), ...rows.map(line)].join('\n');
 }
 
-export function scenarioTable(scenario: Scenario, summary: Map<string, StackSummary>): string {
-  const base = summary.get(BASELINE);
-  const b = (pick: (s: StackSummary) => number): number => (base ? pick(base) : NaN);
-  const withLatency = scenario.latencyCalls > 0;
-  const header = ['Stack', 'Throughput (calls/s)'];
-  if (withLatency) header.push('p50 (ms)', 'p99 (ms)');
-  header.push('Client CPU/call (µs)', 'Server CPU/call (µs)', 'nats-server CPU/call (µs)', 'Client RSS peak (MiB)', 'Server RSS peak (MiB)');
-  const rows = [...summary.values()].map((s) => {
-    const row = [label(s.stack) + (s.errors || s.wrongResults ? ` ⚠ ${s.errors} errors, ${s.wrongResults} wrong` : ''), withRatio(s.throughput, b((x) => x.throughput))];
-    if (withLatency) row.push(withRatio(s.p50, b((x) => x.p50), 3), withRatio(s.p99, b((x) => x.p99), 3));
-    row.push(
-      withRatio(s.clientCpuPerCall, b((x) => x.clientCpuPerCall), 1),
-      withRatio(s.serverCpuPerCall, b((x) => x.serverCpuPerCall), 1),
-      withRatio(s.brokerCpuPerCall, b((x) => x.brokerCpuPerCall), 1),
-      withRatio(s.clientRssPeak / MiB, b((x) => x.clientRssPeak / MiB), 1),
-      withRatio(s.serverRssPeak / MiB, b((x) => x.serverRssPeak / MiB), 1),
-    );
-    return row;
+export function scenarioTable(scenario: Scenario, runs: readonly RunMeasurement[]): string {
+  const metrics = METRICS.filter((m) => !m.latency || scenario.latencyCalls > 0);
+  const stacks = STACKS.map((s) => s.id).filter((id) => runs.some((r) => r.scenario === scenario.id && r.stack === id));
+  const rows = stacks.map((id) => {
+    const mine = runs.filter((r) => r.scenario === scenario.id && r.stack === id);
+    const errors = mine.reduce((n, r) => n + r.errors, 0);
+    const wrong = mine.reduce((n, r) => n + r.wrongResults, 0);
+    const name = label(id) + (errors || wrong ? ` ⚠ ${errors} errors, ${wrong} wrong results` : '');
+    return [
+      name,
+      ...metrics.map((m) => {
+        const value = medianOf(runs, scenario.id, id, m);
+        const r = pairedRatio(runs, scenario.id, id, BASELINE, m);
+        return Number.isFinite(r) ? `${fmt(value, m.digits)} (${r.toFixed(2)}×)` : fmt(value, m.digits);
+      }),
+    ];
   });
-  return table(header, rows);
+  return table(['Stack', ...metrics.map((m) => m.header)], rows);
 }
 
 export function soakTable(soaks: readonly SoakMeasurement[]): string {
@@ -123,49 +142,44 @@ function signed(bytes: number): string {
   return `${k >= 0 ? '+' : ''}${fmt(k, 0)} KiB`;
 }
 
-/** Heap growth tolerated over a soak: under 1 byte per call, i.e. no per-call leak. */
+/** Heap growth tolerated over a soak: under 1 byte per call, i.e. no per-call leak (the smallest would be 16+ bytes). */
 const SOAK_TOLERANCE_PER_CALL = 1;
 
-export function evaluateTargets(
-  runs: readonly RunMeasurement[],
-  soaks: readonly SoakMeasurement[],
-): TargetResult[] {
-  const small = summarize(runs, 'small');
-  const get = (id: string): StackSummary | undefined => small.get(id);
+export function evaluateTargets(runs: readonly RunMeasurement[], soaks: readonly SoakMeasurement[]): TargetResult[] {
   const out: TargetResult[] = [];
-  const atLeast = (target: string, a: number, b: number, min: number, what: string): void => {
-    const r = ratio(a, b);
-    out.push({ target, measured: Number.isFinite(r) ? `${r.toFixed(2)}× (${what})` : 'not measured', met: Number.isFinite(r) ? r >= min : undefined });
+  const compare = (target: string, stack: string, reference: string, metricId: string, bound: number, atLeast: boolean): void => {
+    const m = metric(metricId);
+    const r = pairedRatio(runs, 'small', stack, reference, m);
+    const a = medianOf(runs, 'small', stack, m);
+    const b = medianOf(runs, 'small', reference, m);
+    const unit = m.header.replace(/^.*\((.*)\)$/, '$1');
+    out.push({
+      target,
+      measured: Number.isFinite(r) ? `${r.toFixed(2)}× (medians ${fmt(a, m.digits)} vs ${fmt(b, m.digits)} ${unit})` : 'not measured',
+      met: Number.isFinite(r) ? (atLeast ? r >= bound : r <= bound) : undefined,
+    });
   };
-  const atMost = (target: string, a: number, b: number, max: number, what: string): void => {
-    const r = ratio(a, b);
-    out.push({ target, measured: Number.isFinite(r) ? `${r.toFixed(2)}× (${what})` : 'not measured', met: Number.isFinite(r) ? r <= max : undefined });
-  };
-  const raw = get(BASELINE);
-  const nestNats = get('nest-nats');
-  const pNest = get('picom-nest');
-  const pPlain = get('picom-plain');
-  const n = (s: StackSummary | undefined, pick: (s: StackSummary) => number): number => (s ? pick(s) : NaN);
-  const thr = (s: StackSummary): number => s.throughput;
-  const p99 = (s: StackSummary): number => s.p99;
-  atLeast('Nest path throughput ≥ 1.6× raw limit', n(pNest, thr), n(raw, thr), 1.6, `${fmt(n(pNest, thr))} vs ${fmt(n(raw, thr))} calls/s`);
-  atLeast('Nest path throughput ≥ 3× Nest Transport.NATS', n(pNest, thr), n(nestNats, thr), 3, `${fmt(n(pNest, thr))} vs ${fmt(n(nestNats, thr))} calls/s`);
-  atLeast('Plain path throughput ≥ 1.6× raw limit', n(pPlain, thr), n(raw, thr), 1.6, `${fmt(n(pPlain, thr))} vs ${fmt(n(raw, thr))} calls/s`);
-  atMost('Nest path p99 ≤ 1.1× raw limit', n(pNest, p99), n(raw, p99), 1.1, `${fmt(n(pNest, p99), 3)} vs ${fmt(n(raw, p99), 3)} ms`);
-  atMost('Plain path p99 ≤ 1.1× raw limit', n(pPlain, p99), n(raw, p99), 1.1, `${fmt(n(pPlain, p99), 3)} vs ${fmt(n(raw, p99), 3)} ms`);
-  const rss = (s: StackSummary): number => s.serverRssPeak / MiB;
-  atMost('Nest path server RSS ≤ 1.2× Nest Transport.NATS', n(pNest, rss), n(nestNats, rss), 1.2, `${fmt(n(pNest, rss), 1)} vs ${fmt(n(nestNats, rss), 1)} MiB`);
+  compare('Nest path throughput ≥ 1.6× raw limit', 'picom-nest', BASELINE, 'throughput', 1.6, true);
+  compare('Nest path throughput ≥ 3× Nest Transport.NATS', 'picom-nest', 'nest-nats', 'throughput', 3, true);
+  compare('Plain path throughput ≥ 1.6× raw limit', 'picom-plain', BASELINE, 'throughput', 1.6, true);
+  compare('Nest path p99 ≤ 1.1× raw limit', 'picom-nest', BASELINE, 'p99', 1.1, false);
+  compare('Plain path p99 ≤ 1.1× raw limit', 'picom-plain', BASELINE, 'p99', 1.1, false);
+  compare('Nest path server RSS ≤ 1.2× Nest Transport.NATS', 'picom-nest', 'nest-nats', 'serverRss', 1.2, false);
 
-  const checks = runs.filter((r) => r.timeouts && r.stack.startsWith('picom')).flatMap((r) => r.timeouts!.map((t) => ({ ...t, stack: r.stack })));
+  const checks = runs
+    .filter((r) => r.timeouts && r.stack.startsWith('picom'))
+    .flatMap((r) => r.timeouts!.map((t) => ({ ...t, stack: r.stack })));
   if (checks.length > 0) {
     const late = checks.map((t) => t.elapsedMs - t.timeoutMs);
-    const allTimeouts = checks.every((t) => t.error.startsWith('PicomTimeoutError'));
-    const worst = Math.max(...late);
+    const unexpected = checks.find((t) => !t.error.startsWith('PicomTimeoutError'));
     const earliest = Math.min(...late);
+    const worst = Math.max(...late);
     out.push({
       target: 'Timeouts fire within T..T+100 ms',
-      measured: `${checks.length} calls (T = ${[...new Set(checks.map((c) => c.timeoutMs))].join('/')} ms): ${fmt(earliest, 1)}..${fmt(worst, 1)} ms after T${allTimeouts ? '' : `; unexpected: ${checks.find((t) => !t.error.startsWith('PicomTimeoutError'))?.error}`}`,
-      met: allTimeouts && earliest >= 0 && worst <= 100,
+      measured:
+        `${checks.length} calls (T = ${[...new Set(checks.map((c) => c.timeoutMs))].join('/')} ms): ` +
+        `${fmt(earliest, 1)}..${fmt(worst, 1)} ms after T${unexpected ? `; unexpected: ${unexpected.error}` : ''}`,
+      met: !unexpected && earliest >= 0 && worst <= 100,
     });
   } else {
     out.push({ target: 'Timeouts fire within T..T+100 ms', measured: 'not measured', met: undefined });
@@ -201,20 +215,21 @@ export function renderMarkdown(
   soaks: readonly SoakMeasurement[],
   targets: readonly TargetResult[],
 ): string {
-  const parts: string[] = [];
-  parts.push(
+  const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join('/');
+  const parts: string[] = [
     `# Picom benchmark (${settings.mode}${settings.profileDir ? ', profiled' : ''})`,
     '',
-    `${env.date} · Node ${env.node} · nats-server ${env.natsServer} · nats.js ${env.natsJs} · NestJS ${env.nest} · ${env.cores}× ${env.cpu} · load ${env.loadBefore.map((l) => l.toFixed(2)).join('/')} before, ${env.loadAfter.map((l) => l.toFixed(2)).join('/')} after`,
+    `${env.date} · Node ${env.node} · nats-server ${env.natsServer} · nats.js ${env.natsJs} · NestJS ${env.nest} · ` +
+      `${env.cores}× ${env.cpu} · load ${load(env.loadBefore)} before, ${load(env.loadAfter)} after`,
     '',
-    `Medians of interleaved rounds (${settings.scenarios.map((s) => `${s.id}: ${s.rounds}`).join(', ')}); throughput over ${settings.durationMs} ms windows after ${settings.warmupMs} ms of warm-up. ` +
-      `Every figure is followed by its ratio to \`${BASELINE}\` (raw nats.js with noAsyncTraces, the limit). ` +
-      'Throughput: higher is better; latency, CPU and RSS: lower is better.',
-  );
+    `Medians over interleaved rounds (${settings.scenarios.map((s) => `${s.id}: ${s.rounds}`).join(', ')}); ` +
+      `throughput over ${settings.durationMs} ms windows after ${settings.warmupMs} ms of warm-up. ` +
+      `Each figure is followed by its ratio to \`${BASELINE}\` (raw nats.js with noAsyncTraces, the limit), ` +
+      'the median of the per-round ratios. Throughput: higher is better; latency, CPU and RSS: lower is better.',
+  ];
   for (const scenario of settings.scenarios) {
-    const summary = summarize(runs, scenario.id);
-    if (summary.size === 0) continue;
-    parts.push('', `## ${scenario.label}`, '', scenarioTable(scenario, summary));
+    if (!runs.some((r) => r.scenario === scenario.id)) continue;
+    parts.push('', `## ${scenario.label}`, '', scenarioTable(scenario, runs));
   }
   if (soaks.length > 0) {
     parts.push('', '## Heap soak (after full GCs, `--expose-gc`)', '', soakTable(soaks));

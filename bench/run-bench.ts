@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNatsServer } from './nats-server.js';
-import { evaluateTargets, renderMarkdown, type Environment } from './report.js';
+import { evaluateTargets, renderMarkdown, summarize, type Environment } from './report.js';
 import { runSoak, runThroughput, type RunMeasurement, type SoakMeasurement } from './run-once.js';
 import { parseSettings, TOTAL_IN_FLIGHT } from './settings.js';
 import { findStack } from './stacks/index.js';
@@ -45,7 +45,13 @@ function log(line: string): void {
 function describeRun(r: RunMeasurement): string {
   const latency = r.latency ? `, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms` : '';
   const errors = r.errors || r.wrongResults ? `, ${r.errors} errors (${r.firstError ?? ''}), ${r.wrongResults} wrong` : '';
-  return `${Math.round(r.throughput).toLocaleString('en-US')} calls/s${latency}, cpu/call ${r.clientCpuPerCall.toFixed(1)}/${r.serverCpuPerCall.toFixed(1)}/${r.brokerCpuPerCall.toFixed(1)} µs${errors}`;
+  const sys = (s: RunMeasurement['clientSyscallsPerCall']): string =>
+    s ? `${(s.reads * 1000).toFixed(0)}r+${(s.writes * 1000).toFixed(0)}w` : '?';
+  return (
+    `${Math.round(r.throughput).toLocaleString('en-US')} calls/s${latency}, ` +
+    `cpu/call ${r.clientCpuPerCall.toFixed(1)}/${r.serverCpuPerCall.toFixed(1)}/${r.brokerCpuPerCall.toFixed(1)} µs, ` +
+    `syscalls/1k calls ${sys(r.clientSyscallsPerCall)}/${sys(r.serverSyscallsPerCall)}${errors}`
+  );
 }
 
 async function main(): Promise<void> {
@@ -106,7 +112,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${markdown}\n`);
 
   mkdirSync(RESULTS, { recursive: true });
-  const json = JSON.stringify({ settings, environment: env, runs, soaks, targets, failures, seconds: (Date.now() - started) / 1000 }, null, 2);
+  const summary = summarize(runs);
+  const json = JSON.stringify({ settings, environment: env, summary, targets, soaks, runs, failures, seconds: (Date.now() - started) / 1000 }, null, 2);
   const stamp = env.date.replace(/[:.]/g, '-');
   writeFileSync(join(RESULTS, `${stamp}.json`), `${json}\n`);
   writeFileSync(join(RESULTS, 'latest.json'), `${json}\n`);

@@ -25,6 +25,9 @@ export interface RunMeasurement {
   clientRssPeak: number;
   serverRssPeak: number;
   windowMs: number;
+  /** Read/write system calls per call over the window (Linux), client processes together / the server. */
+  clientSyscallsPerCall?: { reads: number; writes: number };
+  serverSyscallsPerCall?: { reads: number; writes: number };
   latency?: ClientResult['latency'];
   timeouts?: TimeoutCheck[];
   errors: number;
@@ -163,6 +166,23 @@ function measure(
     errors: clients.reduce((n, c) => n + c.errors, 0),
     wrongResults: clients.reduce((n, c) => n + c.wrongResults, 0),
   };
+  const perCall = (pairs: [Snapshot, Snapshot][], calls: number): { reads: number; writes: number } | undefined => {
+    if (!pairs.every(([a, b]) => a.syscalls && b.syscalls)) return undefined;
+    let reads = 0;
+    let writes = 0;
+    for (const [a, b] of pairs) {
+      reads += b.syscalls!.reads - a.syscalls!.reads;
+      writes += b.syscalls!.writes - a.syscalls!.writes;
+    }
+    return { reads: reads / calls, writes: writes / calls };
+  };
+  const clientSys = perCall(
+    clients.map((c, i) => [find(c.marks, 'start', `client ${i}`), find(c.marks, 'end', `client ${i}`)]),
+    clientCalls,
+  );
+  const serverSys = perCall([[sStart, sEnd]], sEnd.calls - sStart.calls);
+  if (clientSys) measurement.clientSyscallsPerCall = clientSys;
+  if (serverSys) measurement.serverSyscallsPerCall = serverSys;
   const firstError = clients.find((c) => c.firstError)?.firstError;
   if (firstError) measurement.firstError = firstError;
   if (first.latency) measurement.latency = first.latency;

@@ -91,7 +91,7 @@ export function parseSettings(argv: readonly string[]): Settings {
       inFlight: TOTAL_IN_FLIGHT,
       payloadBytes: 0,
       latencyWarmup: quick ? 300 : 2000,
-      latencyCalls: quick ? 1500 : 5000,
+      latencyCalls: quick ? 1000 : 5000,
       rounds: rounds(5, 2),
     },
     {
@@ -100,8 +100,8 @@ export function parseSettings(argv: readonly string[]): Settings {
       clients: 1,
       inFlight: TOTAL_IN_FLIGHT,
       payloadBytes: LARGE_PAYLOAD,
-      latencyWarmup: quick ? 100 : 1000,
-      latencyCalls: quick ? 500 : 2000,
+      latencyWarmup: quick ? 0 : 1000,
+      latencyCalls: quick ? 0 : 2000,
       rounds: rounds(3, 1),
     },
     {
@@ -120,11 +120,11 @@ export function parseSettings(argv: readonly string[]): Settings {
   const profile = flags.get('profile');
   return {
     mode: quick ? 'quick' : 'full',
-    warmupMs: num('warmup', quick ? 300 : 1500),
-    durationMs: Math.max(100, num('duration', quick ? 800 : 3000)),
+    warmupMs: num('warmup', quick ? 250 : 1500),
+    durationMs: Math.max(100, num('duration', quick ? 700 : 3000)),
     scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
     stacks: list('stacks', STACKS.map((s) => s.id)),
-    timeoutCheck: [100, 250, 500],
+    timeoutCheck: quick ? [100, 200, 300] : [100, 250, 500],
     soakCalls: soak ? Math.round(num('soak-calls', 1_000_000)) : 0,
     profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',
   };
