@@ -14,7 +14,7 @@ import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { PendingCalls } from './pending-calls.js';
 
 /** Receives exactly one outcome per call. */
 export type ReplyCallback = (err: Error | null, payload?: unknown) => void;
@@ -26,7 +26,7 @@ interface PendingCall {
   readonly subject: string;
   readonly timeout: number;
   readonly callback: ReplyCallback;
-  deadline: number;
+  readonly deadline: number;
 }
 
 /** HTTP-like status NATS puts in the header of a no-responders reply. */
@@ -38,8 +38,7 @@ const NO_RESPONDERS_STATUS = 503;
  * enforces every deadline. Nothing per call but the map entry and the publish.
  */
 export class PicomRequester {
-  private readonly pending = new Map<string, PendingCall>();
-  private readonly deadlines = new DeadlineQueue<string, PendingCall>();
+  private readonly pending = new PendingCalls<PendingCall>();
   private readonly inbox: string;
   private readonly inboxLength: number;
   private readonly subscription: Subscription;
@@ -91,8 +90,7 @@ export class PicomRequester {
     }
     const token = (++this.sequence).toString(36);
     const call: PendingCall = { subject, timeout, callback, deadline: performance.now() + timeout };
-    this.pending.set(token, call);
-    this.deadlines.add(token, call, timeout);
+    this.pending.add(token, call);
     // One options object for every call: nats.js reads it during publish() and keeps nothing.
     const options = this.publishOptions;
     options.reply = this.inbox + token;
@@ -123,8 +121,7 @@ export class PicomRequester {
   cancel(token: string): void {
     const call = this.pending.get(token);
     if (call) {
-      this.pending.delete(token);
-      this.deadlines.delete(token, call.timeout);
+      this.pending.delete(token, call);
     }
   }
 
@@ -138,17 +135,14 @@ export class PicomRequester {
     if (!this.subscription.isClosed()) {
       this.subscription.unsubscribe();
     }
-    const calls = [...this.pending.values()];
-    this.pending.clear();
-    this.deadlines.clear();
-    for (const call of calls) {
+    for (const call of this.pending.clear()) {
       this.deliver(call, err, undefined);
     }
   }
 
   /** Fails every pending call to `subject` with `err`. */
   private failSubject(subject: string, err: Error): void {
-    for (const [token, call] of this.pending) {
+    for (const [token, call] of this.pending.entries()) {
       if (call.subject === subject) {
         this.settle(token, call, err, undefined);
       }
@@ -205,15 +199,13 @@ export class PicomRequester {
   }
 
   private sweep(): void {
-    this.deadlines.expire(performance.now(), (token, call) => {
-      this.pending.delete(token);
+    this.pending.expire(performance.now(), (_token, call) => {
       this.deliver(call, new PicomTimeoutError(call.subject, call.timeout), undefined);
     });
   }
 
   private settle(token: string, call: PendingCall, err: Error | null, payload: unknown): void {
-    this.pending.delete(token);
-    this.deadlines.delete(token, call.timeout);
+    this.pending.delete(token, call);
     this.deliver(call, err, payload);
   }
 
