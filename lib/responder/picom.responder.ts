@@ -170,7 +170,9 @@ export class PicomResponder {
   /** Replies with `result` once it is a value; `unwrap` (once) turns a handler's result into one. */
   private settle(msg: Msg, result: unknown, unwrap: ((result: unknown) => unknown) | undefined): void {
     if (isPromiseLike(result)) {
-      result.then(
+      // Promise.resolve returns a native promise as is, and tames any other
+      // thenable: one outcome, and a throwing `then` becomes a rejection.
+      Promise.resolve(result).then(
         (value) => this.settle(msg, value, unwrap),
         (err: unknown) => {
           this.fail(msg, err);

@@ -103,7 +103,7 @@ describe('processing hooks on PicomServer', () => {
   });
 });
 
-describe('PicomClient subclasses', () => {
+describe('what the shortcuts must keep', () => {
   let nats: NatsServerHandle;
   let service: Picom;
 
@@ -167,6 +167,31 @@ describe('PicomClient subclasses', () => {
       assert.deepEqual(calls.sort(), ['createObserver', 'publish math.add']);
     } finally {
       await client.close();
+    }
+  });
+
+  it("a handler's thenable settles its reply once, and a throwing then() is an error reply", async () => {
+    const odd = new Picom('odd', { servers: [nats.url] });
+    const caller = new Picom('caller', { servers: [nats.url], timeout: 3_000 });
+    try {
+      await odd.expose({
+        twice: () => ({
+          then(resolve: (value: unknown) => void) {
+            resolve('first');
+            resolve('second');
+          },
+        }),
+        throwing: () => ({
+          then() {
+            throw new Error('bad then');
+          },
+        }),
+      });
+      assert.equal(await caller.request('odd.twice'), 'first');
+      await assert.rejects(caller.request('odd.throwing'), /bad then/);
+    } finally {
+      await caller.close();
+      await odd.close();
     }
   });
 
