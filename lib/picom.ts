@@ -108,9 +108,7 @@ export class Picom {
     const timeout = options?.timeout ?? this.options.timeout;
     const requester = this.requester;
     if (requester !== undefined) {
-      return new Promise<T>((resolve, reject) => {
-        requester.request(subject, body, timeout, (err, payload) => (err ? reject(err) : resolve(payload as T)), options?.headers);
-      });
+      return requester.call(subject, body, timeout, options?.headers) as Promise<T>;
     }
     return this.ensureConnected().then(() => this.request<T>(subject, message, options));
   }

@@ -22,11 +22,14 @@ export type ReplyCallback = (err: Error | null, payload?: unknown) => void;
 /** Headers as users give them: one value or several per key. */
 export type PicomHeaders = Record<string, string | string[]>;
 
+/** One call in flight. Settled through `callback`, or through `resolve`/`reject` for `call()`. */
 interface PendingCall {
   readonly subject: string;
   readonly timeout: number;
-  readonly callback: ReplyCallback;
   readonly deadline: number;
+  readonly callback: ReplyCallback | undefined;
+  readonly resolve: ((payload: unknown) => void) | undefined;
+  readonly reject: ((err: Error) => void) | undefined;
 }
 
 /** HTTP-like status NATS puts in the header of a no-responders reply. */
@@ -82,14 +85,40 @@ export class PicomRequester {
    * anything was sent (the callback has then already been called).
    */
   request(subject: string, body: string, timeout: number, callback: ReplyCallback, headers?: PicomHeaders): string | undefined {
+    return this.start(subject, body, timeout, callback, undefined, undefined, headers);
+  }
+
+  /**
+   * `request()` as a promise of the payload. The promise's own resolvers settle
+   * the call: no callback closure per call between the reply and the caller.
+   */
+  call(subject: string, body: string, timeout: number, headers?: PicomHeaders): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.start(subject, body, timeout, undefined, resolve, reject, headers);
+    });
+  }
+
+  private start(
+    subject: string,
+    body: string,
+    timeout: number,
+    callback: ReplyCallback | undefined,
+    resolve: ((payload: unknown) => void) | undefined,
+    reject: ((err: Error) => void) | undefined,
+    headers: PicomHeaders | undefined,
+  ): string | undefined {
     const data = toBytes(body);
     const refused = this.refuse(subject, data);
     if (refused) {
-      callback(refused);
+      if (callback) {
+        callback(refused);
+      } else {
+        (reject as (err: Error) => void)(refused);
+      }
       return undefined;
     }
     const token = (++this.sequence).toString(36);
-    const call: PendingCall = { subject, timeout, callback, deadline: performance.now() + timeout };
+    const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, callback, resolve, reject };
     this.pending.add(token, call);
     // One options object for every call: nats.js reads it during publish() and keeps nothing.
     const options = this.publishOptions;
@@ -210,6 +239,15 @@ export class PicomRequester {
   }
 
   private deliver(call: PendingCall, err: Error | null, payload: unknown): void {
+    if (call.callback === undefined) {
+      // A promise's resolvers never throw.
+      if (err) {
+        (call.reject as (err: Error) => void)(err);
+      } else {
+        (call.resolve as (payload: unknown) => void)(payload);
+      }
+      return;
+    }
     try {
       call.callback(err, payload);
     } catch (callbackErr) {
