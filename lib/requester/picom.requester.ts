@@ -16,18 +16,24 @@ import { decodeReply } from '../protocol/envelope.codec.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
 import { PendingCalls } from './pending-calls.js';
 
-/** Receives exactly one outcome per call. */
-export type ReplyCallback = (err: Error | null, payload?: unknown) => void;
+/**
+ * Receives exactly one outcome per call. An object rather than a callback, so
+ * that a caller can make the one object it keeps per call (the Nest client's
+ * subscription) the target too, instead of a closure per call.
+ */
+export interface ReplyTarget {
+  settle(err: Error | null, payload?: unknown): void;
+}
 
 /** Headers as users give them: one value or several per key. */
 export type PicomHeaders = Record<string, string | string[]>;
 
-/** One call in flight. Settled through `callback`, or through `resolve`/`reject` for `call()`. */
+/** One call in flight. Settled through `target`, or through `resolve`/`reject` for `call()`. */
 interface PendingCall {
   readonly subject: string;
   readonly timeout: number;
   readonly deadline: number;
-  readonly callback: ReplyCallback | undefined;
+  readonly target: ReplyTarget | undefined;
   readonly resolve: ((payload: unknown) => void) | undefined;
   readonly reject: ((err: Error) => void) | undefined;
 }
@@ -80,17 +86,17 @@ export class PicomRequester {
   }
 
   /**
-   * Sends a request; `callback` gets the payload or an error exactly once.
+   * Sends a request; `target` gets the payload or an error exactly once.
    * Returns a token for `cancel()`, or `undefined` when the call failed before
-   * anything was sent (the callback has then already been called).
+   * anything was sent (the target has then already been settled).
    */
-  request(subject: string, body: string, timeout: number, callback: ReplyCallback, headers?: PicomHeaders): string | undefined {
-    return this.start(subject, body, timeout, callback, undefined, undefined, headers);
+  request(subject: string, body: string, timeout: number, target: ReplyTarget, headers?: PicomHeaders): string | undefined {
+    return this.start(subject, body, timeout, target, undefined, undefined, headers);
   }
 
   /**
    * `request()` as a promise of the payload. The promise's own resolvers settle
-   * the call: no callback closure per call between the reply and the caller.
+   * the call: nothing per call between the reply and the caller.
    */
   call(subject: string, body: string, timeout: number, headers?: PicomHeaders): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -102,7 +108,7 @@ export class PicomRequester {
     subject: string,
     body: string,
     timeout: number,
-    callback: ReplyCallback | undefined,
+    target: ReplyTarget | undefined,
     resolve: ((payload: unknown) => void) | undefined,
     reject: ((err: Error) => void) | undefined,
     headers: PicomHeaders | undefined,
@@ -110,15 +116,15 @@ export class PicomRequester {
     const data = toBytes(body);
     const refused = this.refuse(subject, data);
     if (refused) {
-      if (callback) {
-        callback(refused);
+      if (target) {
+        target.settle(refused);
       } else {
         (reject as (err: Error) => void)(refused);
       }
       return undefined;
     }
     const token = (++this.sequence).toString(36);
-    const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, callback, resolve, reject };
+    const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject };
     this.pending.add(token, call);
     // One options object for every call: nats.js reads it during publish() and keeps nothing.
     const options = this.publishOptions;
@@ -239,7 +245,7 @@ export class PicomRequester {
   }
 
   private deliver(call: PendingCall, err: Error | null, payload: unknown): void {
-    if (call.callback === undefined) {
+    if (call.target === undefined) {
       // A promise's resolvers never throw.
       if (err) {
         (call.reject as (err: Error) => void)(err);
@@ -249,7 +255,7 @@ export class PicomRequester {
       return;
     }
     try {
-      call.callback(err, payload);
+      call.target.settle(err, payload);
     } catch (callbackErr) {
       // A throwing consumer must not break the inbox for every other call.
       this.logger.error(`Picom: reply callback for ${call.subject} threw: ${String(callbackErr)}`);

@@ -1,14 +1,14 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable, throwError, type Subscriber } from 'rxjs';
+import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rxjs';
 import { MESSAGES } from '../../constants.js';
 import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomEncodeError, PicomError } from '../../errors/index.js';
 import { resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
 import { encodeRequest } from '../../protocol/envelope.codec.js';
-import { PicomRequester, type PicomHeaders } from '../../requester/picom.requester.js';
+import { PicomRequester, type PicomHeaders, type ReplyTarget } from '../../requester/picom.requester.js';
 import { NEST_MESSAGES } from '../constants.js';
 import type { PicomClientOptions } from '../interfaces/picom-nest-options.interface.js';
 import { PicomRecord } from '../record-builders/picom.record-builder.js';
@@ -37,6 +37,11 @@ interface OutgoingCall {
 export class PicomClient extends ClientProxy<PicomEventsMap, string> implements OnApplicationShutdown {
   protected readonly logger = new Logger(PicomClient.name);
   private readonly resolved: ResolvedPicomOptions;
+  /** `serializeResponse`/`serializeError` for the calls in flight (a subclass's overrides included). */
+  private readonly serializers: Serializers = {
+    response: (response) => this.serializeResponse(response),
+    error: (err) => this.serializeError(err),
+  };
   private readonly events = new PicomEventEmitter();
   private connection: PicomConnection | undefined;
   private requester: PicomRequester | undefined;
@@ -124,7 +129,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       if (this.requester) {
         return this.call(pattern, data, observer);
       }
-      let teardown: (() => void) | undefined;
+      let teardown: Teardown | undefined;
       let active = true;
       this.connect().then(
         () => {
@@ -134,18 +139,23 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       );
       return () => {
         active = false;
-        teardown?.();
+        if (typeof teardown === 'function') {
+          teardown();
+        } else {
+          teardown?.unsubscribe();
+        }
       };
     });
   }
 
   /**
    * One request for one subscriber. Does what `publish(createPacket(), createObserver())`
-   * does, without the observer closure and the packet objects between the reply
-   * and the subscriber; a subclass that overrides `publish` or `createObserver`
-   * gets them called as usual.
+   * does, without the closures and packet objects between the reply and the
+   * subscriber: one `SubscriberCall` per call is both the requester's reply
+   * target and the subscription's teardown. A subclass that overrides
+   * `publish` or `createObserver` gets them called as usual.
    */
-  private call(pattern: unknown, data: unknown, observer: Subscriber<any>): () => void {
+  private call(pattern: unknown, data: unknown, observer: Subscriber<any>): Teardown {
     if (this.publish !== PicomClient.prototype.publish || this.createObserver !== BASE_CREATE_OBSERVER) {
       return this.publish(this.createPacket(pattern, data), this.createObserver(observer));
     }
@@ -161,24 +171,9 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       observer.error(this.serializeError(err));
       return noop;
     }
-    const token = requester.request(
-      call.subject,
-      call.body,
-      call.timeout,
-      (err, payload) => {
-        if (err) {
-          observer.error(this.serializeError(err));
-          return;
-        }
-        // As createObserver does for a disposed packet: no value for an empty reply.
-        if (payload !== undefined) {
-          observer.next(this.serializeResponse(payload));
-        }
-        observer.complete();
-      },
-      call.headers,
-    );
-    return token === undefined ? noop : () => requester.cancel(token);
+    const target = new SubscriberCall(observer, this.serializers, requester);
+    target.token = requester.request(call.subject, call.body, call.timeout, target, call.headers);
+    return target;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -198,7 +193,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       call.subject,
       call.body,
       call.timeout,
-      (err, payload) => (err ? callback({ err }) : callback({ response: payload, isDisposed: true })),
+      { settle: (err, payload) => (err ? callback({ err }) : callback({ response: payload, isDisposed: true })) },
       call.headers,
     );
     return token === undefined ? noop : () => requester.cancel(token);
@@ -247,6 +242,45 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
 }
 
 function noop(): void {}
+
+type Teardown = Unsubscribable | (() => void);
+
+interface Serializers {
+  response(response: unknown): unknown;
+  error(err: unknown): unknown;
+}
+
+/** One `send()` subscription in flight: the requester's reply target and the subscriber's teardown. */
+class SubscriberCall implements ReplyTarget, Unsubscribable {
+  /** Set while the call is pending, for `unsubscribe()` to cancel it. */
+  token: string | undefined;
+
+  constructor(
+    private readonly observer: Subscriber<unknown>,
+    private readonly serialize: Serializers,
+    private readonly requester: PicomRequester,
+  ) {}
+
+  settle(err: Error | null, payload?: unknown): void {
+    this.token = undefined;
+    if (err) {
+      this.observer.error(this.serialize.error(err));
+      return;
+    }
+    // As createObserver does for a disposed packet: no value for an empty reply.
+    if (payload !== undefined) {
+      this.observer.next(this.serialize.response(payload));
+    }
+    this.observer.complete();
+  }
+
+  unsubscribe(): void {
+    if (this.token !== undefined) {
+      this.requester.cancel(this.token);
+      this.token = undefined;
+    }
+  }
+}
 
 /** `ClientProxy`'s own `createObserver`, to tell whether a subclass replaced it. */
 const BASE_CREATE_OBSERVER = (ClientProxy.prototype as unknown as { createObserver: unknown }).createObserver;
