@@ -90,8 +90,8 @@ export function parseSettings(argv: readonly string[]): Settings {
       clients: 1,
       inFlight: TOTAL_IN_FLIGHT,
       payloadBytes: 0,
-      latencyWarmup: quick ? 300 : 2000,
-      latencyCalls: quick ? 1000 : 5000,
+      latencyWarmup: quick ? 200 : 2000,
+      latencyCalls: quick ? 800 : 5000,
       rounds: rounds(5, 2),
     },
     {
@@ -120,8 +120,8 @@ export function parseSettings(argv: readonly string[]): Settings {
   const profile = flags.get('profile');
   return {
     mode: quick ? 'quick' : 'full',
-    warmupMs: num('warmup', quick ? 250 : 1500),
-    durationMs: Math.max(100, num('duration', quick ? 700 : 3000)),
+    warmupMs: num('warmup', quick ? 200 : 1500),
+    durationMs: Math.max(100, num('duration', quick ? 600 : 3000)),
     scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
     stacks: list('stacks', STACKS.map((s) => s.id)),
     timeoutCheck: quick ? [100, 200, 300] : [100, 250, 500],
