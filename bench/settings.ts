@@ -91,7 +91,7 @@ export function parseSettings(argv: readonly string[]): Settings {
       inFlight: TOTAL_IN_FLIGHT,
       payloadBytes: 0,
       latencyWarmup: quick ? 200 : 2000,
-      latencyCalls: quick ? 800 : 5000,
+      latencyCalls: quick ? 800 : 10000,
       rounds: rounds(5, 2),
     },
     {
