@@ -51,7 +51,9 @@ export class PicomRequester {
   private readonly inbox: string;
   private readonly inboxLength: number;
   private readonly subscription: Subscription;
-  private readonly sweeper: NodeJS.Timeout;
+  /** Runs while calls are pending: an endpoint that calls nobody never wakes up for it. */
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweepNow = (): void => this.sweep();
   private sequence = 0;
   private closedWith: Error | undefined;
   private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
@@ -66,9 +68,6 @@ export class PicomRequester {
     this.subscription = connection.nc.subscribe(`${this.inbox}*`, {
       callback: (err, msg) => this.onReply(err, msg),
     });
-    // unref: pending calls never keep a process alive on their own; the
-    // connection does that for as long as it is open.
-    this.sweeper = setInterval(() => this.sweep(), DEADLINE_TICK_MS).unref();
     void connection.closed.then((reason) =>
       this.close(reason ?? new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED)),
     );
@@ -126,6 +125,11 @@ export class PicomRequester {
     const token = (++this.sequence).toString(36);
     const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject };
     this.pending.add(token, call);
+    if (this.sweeper === undefined) {
+      // unref: pending calls never keep a process alive on their own; the
+      // connection does that for as long as it is open.
+      this.sweeper = setInterval(this.sweepNow, DEADLINE_TICK_MS).unref();
+    }
     // One options object for every call: nats.js reads it during publish() and keeps nothing.
     const options = this.publishOptions;
     options.reply = this.inbox + token;
@@ -167,6 +171,7 @@ export class PicomRequester {
     }
     this.closedWith = err;
     clearInterval(this.sweeper);
+    this.sweeper = undefined;
     if (!this.subscription.isClosed()) {
       this.subscription.unsubscribe();
     }
@@ -237,6 +242,11 @@ export class PicomRequester {
     this.pending.expire(performance.now(), (_token, call) => {
       this.deliver(call, new PicomTimeoutError(call.subject, call.timeout), undefined);
     });
+    if (this.pending.size === 0 && this.sweeper !== undefined) {
+      // Started again by the next call; its deadline is at least a tick away.
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private settle(token: string, call: PendingCall, err: Error | null, payload: unknown): void {
