@@ -1,5 +1,5 @@
 import type { RunMeasurement, SoakMeasurement } from './run-once.js';
-import type { Scenario, Settings } from './settings.js';
+import { TOTAL_IN_FLIGHT as TOTAL, type Scenario, type Settings } from './settings.js';
 import { BASELINE, STACKS } from './stacks/index.js';
 import { median, ratio } from './stats.js';
 
@@ -208,6 +208,46 @@ export function targetsTable(targets: readonly TargetResult[]): string {
   );
 }
 
+/**
+ * A short section for the main README: the small scenario's key figures and a
+ * paragraph whose numbers come from the same run.
+ */
+export function performanceSection(settings: Settings, runs: readonly RunMeasurement[]): string | undefined {
+  const scenario = settings.scenarios.find((s) => s.id === 'small');
+  const has = (id: string): boolean => runs.some((r) => r.scenario === 'small' && r.stack === id);
+  if (!scenario || ![BASELINE, 'nest-nats', 'picom-nest', 'picom-plain'].every(has)) {
+    return undefined;
+  }
+  const pick = ['throughput', 'p99', 'clientCpu', 'serverCpu', 'serverRss'].map(metric);
+  const stacks = STACKS.map((s) => s.id).filter(has);
+  const rows = stacks.map((id) => [
+    label(id),
+    ...pick.map((m) => {
+      const value = medianOf(runs, 'small', id, m);
+      const r = pairedRatio(runs, 'small', id, BASELINE, m);
+      return `${fmt(value, m.digits)} (${r.toFixed(2)}×)`;
+    }),
+  ]);
+  const x = (id: string, ref: string, m: string): string => pairedRatio(runs, 'small', id, ref, metric(m)).toFixed(2);
+  return [
+    '## Performance',
+    '',
+    `Request/reply of a small JSON call (\`add({a,b})\`), ${fmt(TOTAL)} calls in flight, client and server in separate ` +
+      `processes on one local nats-server; medians of ${scenario.rounds} interleaved rounds, each figure with its ` +
+      'ratio to raw nats.js (`nc.request()` with `noAsyncTraces`, its fastest setting). `npm run bench` reproduces ' +
+      'it; [bench/README.md](bench/README.md) explains the figures.',
+    '',
+    table(['Stack', ...pick.map((m) => m.header)], rows),
+    '',
+    `Picom's plain path answers ${x('picom-plain', BASELINE, 'throughput')}× the calls per second of raw nats.js, ` +
+      `its Nest path ${x('picom-nest', BASELINE, 'throughput')}× (${x('picom-nest', 'nest-nats', 'throughput')}× Nest's ` +
+      `own NATS transport), at ${x('picom-plain', BASELINE, 'p99')}× and ${x('picom-nest', BASELINE, 'p99')}× raw's p99. ` +
+      'A Picom caller keeps one wildcard inbox subscription, a map of pending calls and one coarse deadline sweeper, ' +
+      'and hands nats.js bytes it encoded once; `nc.request()` allocates a timer, a promise race and an `Error` with ' +
+      "a captured stack for every call, and Nest's transport subscribes a new inbox per call.",
+  ].join('\n');
+}
+
 export function renderMarkdown(
   settings: Settings,
   env: Environment,
@@ -234,6 +274,18 @@ export function renderMarkdown(
   if (soaks.length > 0) {
     parts.push('', '## Heap soak (after full GCs, `--expose-gc`)', '', soakTable(soaks));
   }
-  parts.push('', '## Targets', '', targetsTable(targets), '');
+  parts.push('', '## Targets', '', targetsTable(targets));
+  if (settings.mode === 'quick') {
+    parts.push(
+      '',
+      '_Quick mode: short windows, one or two rounds and only a few hundred timed calls (its p99 is the 6th slowest ' +
+        'call, right after the throughput phase): a smoke test. The targets are checked by the full run._',
+    );
+  }
+  const performance = performanceSection(settings, runs);
+  if (performance) {
+    parts.push('', '---', '', performance);
+  }
+  parts.push('');
   return parts.join('\n');
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startNatsServer } from './nats-server.js';
 import { evaluateTargets, renderMarkdown, summarize, type Environment } from './report.js';
 import { runSoak, runThroughput, type RunMeasurement, type SoakMeasurement } from './run-once.js';
-import { parseSettings, TOTAL_IN_FLIGHT } from './settings.js';
+import { parseSettings, TOTAL_IN_FLIGHT, type Settings } from './settings.js';
 import { findStack } from './stacks/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,6 +56,17 @@ function describeRun(r: RunMeasurement): string {
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2));
+  if (settings.render) {
+    const saved = JSON.parse(readFileSync(settings.render, 'utf8')) as {
+      settings: Settings;
+      environment: Environment;
+      runs: RunMeasurement[];
+      soaks: SoakMeasurement[];
+    };
+    const targets = evaluateTargets(saved.runs, saved.soaks);
+    process.stdout.write(`${renderMarkdown(saved.settings, saved.environment, saved.runs, saved.soaks, targets)}\n`);
+    return;
+  }
   const started = Date.now();
   const nats = await startNatsServer();
   const env: Environment = {

@@ -26,8 +26,10 @@ export interface Settings {
   readonly timeoutCheck: readonly number[];
   /** Calls of the heap soak per Picom path; 0 to skip. */
   readonly soakCalls: number;
-  /** Write CPU profiles of every child here (`node --cpu-prof`). */
+  /** CPU-profile the measured window of every child into this directory. */
   readonly profileDir: string | undefined;
+  /** Only print the markdown of an earlier result file. */
+  readonly render: string | undefined;
 }
 
 export const TOTAL_IN_FLIGHT = 1000;
@@ -44,6 +46,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
   --soak-calls=N        calls per soak (default 1000000)
   --profile[=DIR]       CPU-profile the measured window of every child (default /tmp/picom-bench-profiles)
+  --render=FILE         print the tables of an earlier bench/results/*.json and exit
 `;
 
 export function parseSettings(argv: readonly string[]): Settings {
@@ -59,7 +62,7 @@ export function parseSettings(argv: readonly string[]): Settings {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const known = ['quick', 'rounds', 'warmup', 'duration', 'stacks', 'scenarios', 'soak', 'no-soak', 'soak-calls', 'profile'];
+  const known = ['quick', 'rounds', 'warmup', 'duration', 'stacks', 'scenarios', 'soak', 'no-soak', 'soak-calls', 'profile', 'render'];
   for (const key of flags.keys()) {
     if (!known.includes(key)) throw new Error(`Unknown option --${key}\n${USAGE}`);
   }
@@ -90,8 +93,8 @@ export function parseSettings(argv: readonly string[]): Settings {
       clients: 1,
       inFlight: TOTAL_IN_FLIGHT,
       payloadBytes: 0,
-      latencyWarmup: quick ? 200 : 2000,
-      latencyCalls: quick ? 800 : 10000,
+      latencyWarmup: quick ? 150 : 2000,
+      latencyCalls: quick ? 600 : 10000,
       rounds: rounds(5, 2),
     },
     {
@@ -120,12 +123,13 @@ export function parseSettings(argv: readonly string[]): Settings {
   const profile = flags.get('profile');
   return {
     mode: quick ? 'quick' : 'full',
-    warmupMs: num('warmup', quick ? 200 : 1500),
-    durationMs: Math.max(100, num('duration', quick ? 600 : 3000)),
+    warmupMs: num('warmup', quick ? 150 : 1500),
+    durationMs: Math.max(100, num('duration', quick ? 500 : 3000)),
     scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
     stacks: list('stacks', STACKS.map((s) => s.id)),
-    timeoutCheck: quick ? [100, 200, 300] : [100, 250, 500],
+    timeoutCheck: quick ? [100, 150, 200] : [100, 250, 500],
     soakCalls: soak ? Math.round(num('soak-calls', 1_000_000)) : 0,
     profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',
+    render: flags.get('render') || undefined,
   };
 }
