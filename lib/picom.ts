@@ -150,7 +150,7 @@ export class Picom {
 
   private ensureConnected(): Promise<PicomConnection> {
     if (this.closing) {
-      return Promise.reject(new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED));
+      return Promise.reject(PicomConnectionError.closed());
     }
     this.connecting ??= PicomConnection.open(this.options, this.events).then((connection) => {
       this.connection = connection;
@@ -175,7 +175,7 @@ export class Picom {
       return;
     }
     await this.responder?.close(this.options.gracePeriod);
-    this.requester?.close(new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED));
+    this.requester?.close(PicomConnectionError.closed());
     await connection.close();
   }
 }

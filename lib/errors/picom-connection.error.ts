@@ -1,3 +1,4 @@
+import { MESSAGES } from '../constants.js';
 import { PicomError } from './picom.error.js';
 
 /**
@@ -37,6 +38,11 @@ export class PicomConnectionError extends PicomError {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+
+  /** What calls made on, or pending at, a closed endpoint fail with. */
+  static closed(options?: ErrorOptions): PicomConnectionError {
+    return new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED, options);
   }
 }
 

@@ -69,7 +69,7 @@ export class PicomRequester {
       callback: (err, msg) => this.onReply(err, msg),
     });
     void connection.closed.then((reason) =>
-      this.close(reason ?? new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED)),
+      this.close(reason ?? PicomConnectionError.closed()),
     );
     // A refused publish would otherwise wait for its timeout; only a violation costs a scan.
     connection.onPermissionError((err) => {
@@ -289,7 +289,7 @@ function toNatsHeaders(values: PicomHeaders): MsgHdrs {
 function publishError(err: unknown): Error {
   const name = err instanceof Error ? err.name : '';
   if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') {
-    return new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED, { cause: err });
+    return PicomConnectionError.closed({ cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

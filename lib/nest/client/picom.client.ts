@@ -5,7 +5,7 @@ import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rx
 import { MESSAGES } from '../../constants.js';
 import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
-import { PicomConnectionError, PicomConnectionErrorCode, PicomEncodeError, PicomError } from '../../errors/index.js';
+import { PicomConnectionError, PicomEncodeError, PicomError } from '../../errors/index.js';
 import { resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
 import { encodeRequest } from '../../protocol/envelope.codec.js';
 import { PicomRequester, type PicomHeaders, type ReplyTarget } from '../../requester/picom.requester.js';
@@ -72,7 +72,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       if (this.connecting !== attempt) {
         // close() ran while this attempt was pending: do not keep its connection.
         void connection.close();
-        throw new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED);
+        throw PicomConnectionError.closed();
       }
       this.connection = connection;
       this.requester = new PicomRequester(connection, this.resolved.logger, this.resolved.connection.inboxPrefix);
@@ -94,7 +94,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   /** Fails pending calls at once, then closes the connection. */
   async close(): Promise<void> {
     const connection = this.connection;
-    this.requester?.close(new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED));
+    this.requester?.close(PicomConnectionError.closed());
     this.connecting = undefined;
     if (connection) {
       this.forget(connection);
@@ -161,7 +161,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     }
     const requester = this.requester;
     if (!requester) {
-      observer.error(this.serializeError(new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED)));
+      observer.error(this.serializeError(PicomConnectionError.closed()));
       return noop;
     }
     let call: OutgoingCall;
@@ -179,7 +179,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     const requester = this.requester;
     if (!requester) {
-      callback({ err: new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED) });
+      callback({ err: PicomConnectionError.closed() });
       return noop;
     }
     let call: OutgoingCall;
@@ -202,7 +202,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   protected async dispatchEvent<T = any>(packet: ReadPacket): Promise<T> {
     const requester = this.requester;
     if (!requester) {
-      throw new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED);
+      throw PicomConnectionError.closed();
     }
     const call = this.prepare(packet);
     requester.publish(call.subject, call.body, call.headers);
