@@ -6,8 +6,16 @@
 export const DEFAULT_SERVERS: readonly string[] = ['127.0.0.1:4222'];
 /** Per-call request timeout in milliseconds (seed default). */
 export const DEFAULT_TIMEOUT = 30_000;
-/** Reconnect attempts per server before giving up (seed default). */
-export const DEFAULT_RETRIES = 3;
+/**
+ * Reconnect attempts per server before giving up: for ever. The seed documents
+ * 3, but its implementation never applied it, and a service that gives up
+ * after a few seconds of broker outage serves nobody.
+ */
+export const DEFAULT_RETRIES = -1;
+/** How long the first connect may take before it fails, in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT = 5_000;
+/** How long a handler may run before its caller is answered with an error and its slot freed, in ms; 0 turns it off. */
+export const DEFAULT_HANDLER_TIMEOUT = 60_000;
 /** Seconds of silence after which the broker connection counts as dead (seed default). */
 export const DEFAULT_TTL = 30;
 /** How long `close()` waits for in-flight handlers, in milliseconds. */

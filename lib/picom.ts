@@ -79,8 +79,8 @@ export class Picom {
     }
     const connection = await this.ensureConnected();
     if (!this.responder) {
-      const { maxConcurrency, maxQueued, logger } = this.options;
-      const responder = new PicomResponder(connection, { service: this.name, maxConcurrency, maxQueued, logger, route: this.route });
+      const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.options;
+      const responder = new PicomResponder(connection, { service: this.name, maxConcurrency, maxQueued, handlerTimeout, logger, route: this.route });
       this.responder = responder;
       try {
         await responder.start();

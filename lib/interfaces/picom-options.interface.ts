@@ -21,9 +21,15 @@ export interface PicomConnectionOptions {
   timeout?: number;
   /**
    * Reconnect attempts per server before giving up; `-1` retries for ever.
-   * @default 3
+   * @default -1
    */
   retries?: number;
+  /**
+   * How long the first connect may take, in milliseconds; a call never waits
+   * past its own timeout for it either.
+   * @default 5000
+   */
+  connectTimeout?: number;
   /**
    * Seconds within which a dead broker connection is detected.
    * @default 30
@@ -72,6 +78,12 @@ export interface PicomServeOptions {
    * @default 10000
    */
   gracePeriod?: number;
+  /**
+   * How long one handler may run, in milliseconds: past it the caller is
+   * answered with an error and the handler's slot is freed; `0` turns it off.
+   * @default 60000
+   */
+  handlerTimeout?: number;
   /**
    * Handlers that may run at once; excess messages wait in arrival order.
    * @default unlimited

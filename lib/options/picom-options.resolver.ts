@@ -1,6 +1,8 @@
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import {
+  DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_GRACE_PERIOD,
+  DEFAULT_HANDLER_TIMEOUT,
   DEFAULT_MAX_QUEUED,
   DEFAULT_RETRIES,
   DEFAULT_SERVERS,
@@ -21,7 +23,11 @@ export interface ResolvedPicomOptions {
   readonly timeout: number;
   readonly retries: number;
   readonly ttl: number;
+  /** Bound on the first connect, in ms. */
+  readonly connectTimeout: number;
   readonly gracePeriod: number;
+  /** Server-side deadline of one handler, in ms; 0 means none. */
+  readonly handlerTimeout: number;
   readonly maxConcurrency: number;
   readonly maxQueued: number;
   readonly logger: PicomLogger;
@@ -94,7 +100,9 @@ export function resolvePicomOptions(
   const timeout = positiveNumber(options, 'timeout', DEFAULT_TIMEOUT);
   const retries = integer(options, 'retries', DEFAULT_RETRIES, -1);
   const ttl = positiveNumber(options, 'ttl', DEFAULT_TTL);
+  const connectTimeout = positiveNumber(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT);
   const gracePeriod = integer(options, 'gracePeriod', DEFAULT_GRACE_PERIOD, 0);
+  const handlerTimeout = integer(options, 'handlerTimeout', DEFAULT_HANDLER_TIMEOUT, 0);
   const maxConcurrency = options.maxConcurrency === undefined ? Infinity : integer(options, 'maxConcurrency', 0, 1);
   const maxQueued = integer(options, 'maxQueued', DEFAULT_MAX_QUEUED, 0);
   const logger = options.logger === undefined ? defaultLogger : resolveLogger(options.logger);
@@ -116,6 +124,7 @@ export function resolvePicomOptions(
     servers: parsed.map((p) => p.server),
     name: options.name ?? clientName,
     maxReconnectAttempts: retries,
+    timeout: connectTimeout,
     // Stale after MAX_PINGS_OUT unanswered pings plus one interval: within ttl.
     pingInterval: Math.max(1, Math.floor((ttl * 1000) / (MAX_PINGS_OUT + 1))),
     maxPingOut: MAX_PINGS_OUT,
@@ -137,7 +146,9 @@ export function resolvePicomOptions(
     timeout,
     retries,
     ttl,
+    connectTimeout,
     gracePeriod,
+    handlerTimeout,
     maxConcurrency,
     maxQueued,
     logger,
@@ -172,7 +183,7 @@ function serverList(servers: unknown): string[] {
   return list;
 }
 
-function positiveNumber(options: PicomOptions, key: 'timeout' | 'ttl', fallback: number): number {
+function positiveNumber(options: PicomOptions, key: 'timeout' | 'ttl' | 'connectTimeout', fallback: number): number {
   const value = options[key];
   if (value === undefined) {
     return fallback;
@@ -185,7 +196,7 @@ function positiveNumber(options: PicomOptions, key: 'timeout' | 'ttl', fallback:
 
 function integer(
   options: PicomOptions,
-  key: 'retries' | 'gracePeriod' | 'maxConcurrency' | 'maxQueued',
+  key: 'retries' | 'gracePeriod' | 'handlerTimeout' | 'maxConcurrency' | 'maxQueued',
   fallback: number,
   min: number,
 ): number {

@@ -23,6 +23,8 @@ export interface PicomResponderOptions {
   readonly service: string;
   readonly maxConcurrency: number;
   readonly maxQueued: number;
+  /** Server-side deadline of one handler in ms; 0 means none. */
+  readonly handlerTimeout: number;
   readonly logger: PicomLogger;
   /** Finds the handler of a method, or `undefined` for `Method not found`. */
   readonly route: (method: string) => RouteHandler | undefined;

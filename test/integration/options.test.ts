@@ -59,7 +59,7 @@ describe('options against a real server', () => {
   it('the seed defaults', () => {
     assert.deepEqual([...DEFAULT_SERVERS], ['127.0.0.1:4222']);
     assert.equal(DEFAULT_TIMEOUT, 30_000);
-    assert.equal(DEFAULT_RETRIES, 3);
+    assert.equal(DEFAULT_RETRIES, -1);
     assert.equal(DEFAULT_TTL, 30);
   });
 

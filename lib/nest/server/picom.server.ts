@@ -64,11 +64,12 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       const connection = await PicomConnection.open(this.resolved, this.events);
       this.connection = connection;
       this._status$.next(PicomStatus.CONNECTED);
-      const { maxConcurrency, maxQueued, logger } = this.resolved;
+      const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.resolved;
       this.responder = new PicomResponder(connection, {
         service: this.service,
         maxConcurrency,
         maxQueued,
+        handlerTimeout,
         logger,
         route: (method) => this.routes.get(method),
         encodeError: encodeRpcError,
