@@ -35,8 +35,24 @@ export const WIRE_MESSAGES = {
   timedOut: (subject: string) => `Request ${subject} timed out`,
 } as const;
 
+/** nats.js' default max_payload, assumed until the server's INFO says otherwise. */
+export const FALLBACK_MAX_PAYLOAD = 1024 * 1024;
+/** The status NATS puts in the header of a no-responders reply. */
+export const NO_RESPONDERS_STATUS = 503;
+
 /** Texts of errors raised locally (never sent by old peers, so free to be precise). */
 export const MESSAGES = {
+  // Endpoint lifecycle
+  listenerFailed: (event: string, reason: string) => `Picom: a "${event}" listener threw; ignored: ${reason}`,
+  connectPending: (subject: string, timeout: number) =>
+    `Not connected to NATS within the ${timeout} ms timeout of the call to ${subject}: the first connect is still under way`,
+  lostServing: (reason: string, service: string) =>
+    `Picom: ${reason}. Service ${service} no longer receives requests; this process will end with exit code 1 unless something else keeps it running. Restart it, or let it reconnect for ever with retries: -1 (the default)`,
+  lostCalling: (reason: string) =>
+    `Picom: ${reason}. The next call dials NATS again; retries: -1 (the default) reconnects for ever`,
+  serving: (service: string, server: string, methods: readonly string[]) =>
+    `Picom service ${service} listening on ${server}, queue group ${service}: ${methods.length > 0 ? methods.join(', ') : 'no methods'}`,
+  clientConnected: (name: string, server: string) => `Picom client ${name} connected to ${server}`,
   noResponders: (subject: string) =>
     `No service is listening on ${subject} (NATS no responders)`,
   invalidSubject: (subject: string) =>

@@ -12,24 +12,16 @@ export type {
   PicomServeOptions,
 } from './interfaces/picom-options.interface.js';
 export type { PicomHeaders } from './requester/picom.requester.js';
+/** Documented defaults, for tools and configuration that mirror them. */
 export {
+  DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_GRACE_PERIOD,
+  DEFAULT_HANDLER_TIMEOUT,
   DEFAULT_RETRIES,
   DEFAULT_SERVERS,
   DEFAULT_TIMEOUT,
   DEFAULT_TTL,
   WIRE_MESSAGES,
 } from './constants.js';
-export {
-  BAD_REQUEST,
-  decodeReply,
-  decodeRequest,
-  encodeError,
-  encodeFailure,
-  encodeRequest,
-  encodeSuccess,
-  errorText,
-  isValidSubject,
-  isValidToken,
-} from './protocol/index.js';
-export { parseServer, resolvePicomOptions, validateServiceName } from './options/picom-options.resolver.js';
+/** Subject checks, for tools that take `<service>.<method>` from their users. */
+export { isValidSubject, isValidToken } from './protocol/subject.rules.js';

@@ -1,14 +1,13 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { MESSAGES } from './constants.js';
-import { PicomConnection, PicomEventEmitter } from './connection/picom.connection.js';
-import { PicomStatus, type PicomEventsMap } from './connection/picom-status.js';
-import { PicomConnectionError, PicomConnectionErrorCode, PicomEncodeError, PicomOptionsError } from './errors/index.js';
+import type { PicomEventsMap, PicomStatus } from './connection/picom-status.js';
+import { PicomEndpoint } from './endpoint/picom.endpoint.js';
+import { PicomOptionsError } from './errors/index.js';
 import type { PicomOptions, PicomRequestOptions } from './interfaces/picom-options.interface.js';
-import { resolvePicomOptions, validateServiceName, type ResolvedPicomOptions } from './options/picom-options.resolver.js';
-import { encodeRequest } from './protocol/envelope.codec.js';
+import { callTimeout, resolvePicomOptions, validateServiceName } from './options/picom-options.resolver.js';
+import { encodeBody } from './protocol/envelope.codec.js';
 import { isValidToken } from './protocol/subject.rules.js';
-import { PicomRequester } from './requester/picom.requester.js';
-import { PicomResponder, type RouteHandler } from './responder/picom.responder.js';
+import type { RouteHandler } from './responder/picom.responder.js';
 
 /**
  * A method a service exposes: gets the request's message (`null` when the
@@ -32,14 +31,8 @@ export type PicomMethod<TIn = any, TOut = unknown> = (message: TIn, msg: Msg) =>
  * @publicApi
  */
 export class Picom {
-  private readonly options: ResolvedPicomOptions;
+  private readonly endpoint: PicomEndpoint;
   private readonly methods = new Map<string, RouteHandler>();
-  private readonly events = new PicomEventEmitter();
-  private connecting: Promise<PicomConnection> | undefined;
-  private connection: PicomConnection | undefined;
-  private requester: PicomRequester | undefined;
-  private responder: PicomResponder | undefined;
-  private closing: Promise<void> | undefined;
   private readonly route = (method: string): RouteHandler | undefined => this.methods.get(method);
 
   /**
@@ -51,22 +44,28 @@ export class Picom {
     options: PicomOptions = {},
   ) {
     validateServiceName(name);
-    this.options = resolvePicomOptions(options, `picom:${name}`);
+    const resolved = resolvePicomOptions(options, `picom:${name}`);
+    this.endpoint = new PicomEndpoint(resolved, {
+      calls: true,
+      reopens: false,
+      onOpen: (connection) => resolved.logger.log(MESSAGES.clientConnected(resolved.connection.name as string, connection.server)),
+    });
   }
 
   /** The connection state; `closed` after `close()` or once reconnects ran out. */
   get status(): PicomStatus {
-    return this.connection?.status ?? (this.closing ? PicomStatus.CLOSED : PicomStatus.DISCONNECTED);
+    return this.endpoint.status;
   }
 
   /** Opens the connection now rather than on first use. */
   async connect(): Promise<void> {
-    await this.ensureConnected();
+    await this.endpoint.connect();
   }
 
   /**
    * Serves `methods` as `<name>.<method>`; may be called again to add more.
    * @throws {PicomOptionsError} when a method name is not one NATS token
+   * @throws {PicomPermissionError} when the server refuses the service's subscription
    */
   async expose(methods: Record<string, PicomMethod>): Promise<void> {
     for (const [method, fn] of Object.entries(methods)) {
@@ -77,66 +76,57 @@ export class Picom {
     for (const [method, fn] of Object.entries(methods)) {
       this.methods.set(method, fn as RouteHandler);
     }
-    const connection = await this.ensureConnected();
-    if (!this.responder) {
-      const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.options;
-      const responder = new PicomResponder(connection, { service: this.name, maxConcurrency, maxQueued, handlerTimeout, logger, route: this.route });
-      this.responder = responder;
-      try {
-        await responder.start();
-      } catch (err) {
-        // Refused (permissions): a later expose() may try again.
-        if (this.responder === responder) this.responder = undefined;
-        throw err;
-      }
-    }
+    const connection = await this.endpoint.serve({ service: this.name, route: this.route });
+    this.endpoint.options.logger.log(MESSAGES.serving(this.name, connection.server, [...this.methods.keys()]));
   }
 
   /**
    * Calls `subject` (`'<service>.<method>'`) and resolves with the reply's payload.
    * @throws {PicomRemoteError} the remote handler failed
-   * @throws {PicomTimeoutError} no reply within the timeout
+   * @throws {PicomTimeoutError} no reply within the timeout (the first connect included)
    * @throws {PicomNoRespondersError} nobody serves the subject
+   * @throws {PicomOptionsError} the per-call timeout is not a positive number
    */
   request<T = any>(subject: string, message?: unknown, options?: PicomRequestOptions): Promise<T> {
     let body: string;
+    let timeout: number;
     try {
-      body = encodeRequest(message);
+      body = encodeBody(message, 'the request');
+      timeout = callTimeout(options?.timeout, this.endpoint.options.timeout);
     } catch (err) {
-      return Promise.reject(new PicomEncodeError(MESSAGES.unserializable('the request', (err as Error).message)));
+      return Promise.reject(err);
     }
-    const timeout = options?.timeout ?? this.options.timeout;
-    const requester = this.requester;
+    const requester = this.endpoint.requester;
     if (requester !== undefined) {
       return requester.call(subject, body, timeout, options?.headers) as Promise<T>;
     }
-    return this.ensureConnected().then(() => this.request<T>(subject, message, options));
+    const started = performance.now();
+    return this.endpoint.connectWithin(timeout, subject).then(() => {
+      // The connect took part of the call's time: the call gets what is left.
+      const left = Math.max(1, timeout - (performance.now() - started));
+      return this.endpoint.calling().call(subject, body, left, options?.headers) as Promise<T>;
+    });
   }
 
   /** Sends `message` to `subject` without waiting for anybody (no reply subject). */
   async publish(subject: string, message?: unknown, options?: Pick<PicomRequestOptions, 'headers'>): Promise<void> {
-    let body: string;
-    try {
-      body = encodeRequest(message);
-    } catch (err) {
-      throw new PicomEncodeError(MESSAGES.unserializable('the message', (err as Error).message));
-    }
-    await this.ensureConnected();
-    (this.requester as PicomRequester).publish(subject, body, options?.headers);
+    const body = encodeBody(message, 'the message');
+    await this.endpoint.connect();
+    this.endpoint.calling().publish(subject, body, options?.headers);
   }
 
   /**
    * Stops taking requests, lets in-flight handlers reply (up to `gracePeriod`),
-   * fails this endpoint's own pending calls, then closes the connection.
+   * fails this endpoint's own pending calls, then closes the connection. Final:
+   * later calls fail with a `PicomConnectionError` (`CLOSED`).
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    return this.endpoint.close();
   }
 
   /** Registers a listener for connection events (`disconnect`, `reconnect`, `close`, …). */
   on<E extends keyof PicomEventsMap>(event: E, listener: PicomEventsMap[E]): this {
-    this.events.listen(event, listener);
+    this.endpoint.on(event, listener);
     return this;
   }
 
@@ -145,37 +135,6 @@ export class Picom {
    * @throws {PicomConnectionError} before the connection is open
    */
   unwrap<T = NatsConnection>(): T {
-    return this.requireConnection().nc as T;
-  }
-
-  private ensureConnected(): Promise<PicomConnection> {
-    if (this.closing) {
-      return Promise.reject(PicomConnectionError.closed());
-    }
-    this.connecting ??= PicomConnection.open(this.options, this.events).then((connection) => {
-      this.connection = connection;
-      this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix);
-      return connection;
-    });
-    // A failed first connect is not cached: the next call tries again.
-    this.connecting.catch(() => (this.connecting = undefined));
-    return this.connecting;
-  }
-
-  private requireConnection(): PicomConnection {
-    if (!this.connection) {
-      throw new PicomConnectionError(MESSAGES.notConnected, PicomConnectionErrorCode.NOT_CONNECTED);
-    }
-    return this.connection;
-  }
-
-  private async shutdown(): Promise<void> {
-    const connection = await this.connecting?.catch(() => undefined);
-    if (!connection) {
-      return;
-    }
-    await this.responder?.close(this.options.gracePeriod);
-    this.requester?.close(PicomConnectionError.closed());
-    await connection.close();
+    return this.endpoint.unwrap<T>(MESSAGES.notConnected);
   }
 }

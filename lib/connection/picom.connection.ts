@@ -1,64 +1,58 @@
-import { EventEmitter } from 'node:events';
-import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
-import { MESSAGES } from '../constants.js';
+import { connect, errors, type NatsConnection, type Status } from '@nats-io/transport-node';
+import { FALLBACK_MAX_PAYLOAD, MESSAGES } from '../constants.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomPermissionError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
-import { PicomEvent, PicomStatus, type PicomEventsMap } from './picom-status.js';
-
-/**
- * Where a connection reports its events. Owned by the endpoint, so listeners
- * can be added before the connection exists and survive a reconnect.
- */
-export class PicomEventEmitter extends EventEmitter {
-  constructor() {
-    super();
-    // An unheard 'error' event throws; a server error must never crash the process.
-    this.on(PicomEvent.ERROR, () => undefined);
-  }
-
-  listen<E extends keyof PicomEventsMap>(event: E, listener: PicomEventsMap[E]): void {
-    this.on(event, listener);
-  }
-}
+import type { PicomEvents } from './picom.events.js';
+import { PicomEvent, PicomStatus } from './picom-status.js';
 
 /** Told of every permissions violation the server reports on a connection. */
 export type PermissionListener = (err: PicomPermissionError) => void;
 
-/** nats.js default max_payload, used until the server's INFO says otherwise. */
-const FALLBACK_MAX_PAYLOAD = 1024 * 1024;
-
 /**
  * One NATS connection and the translation of its status stream into Picom's
- * status and events. Shared by the plain `Picom` class and the Nest transports.
+ * status and events. Owned by an endpoint (`PicomEndpoint`), which decides
+ * what happens when it closes.
  */
 export class PicomConnection {
   private current: PicomStatus = PicomStatus.CONNECTED;
   private readonly permissionListeners = new Set<PermissionListener>();
-  /** Resolves once the connection is closed for good, with the reason unless `close()` did it. */
-  readonly closed: Promise<Error | undefined>;
+  /**
+   * Resolves once the connection is closed for good: with the reason when
+   * reconnects ran out or the credentials were refused, `undefined` after `close()`.
+   */
+  readonly closed: Promise<PicomConnectionError | undefined>;
 
   private constructor(
     readonly nc: NatsConnection,
     private readonly options: ResolvedPicomOptions,
-    private readonly events: PicomEventEmitter,
+    private readonly events: PicomEvents,
   ) {
     void this.watchStatus();
     this.closed = nc.closed().then((err) => this.onClosed(err ?? undefined));
   }
 
   /** Opens the connection, failing with a `PicomConnectionError` that never names credentials. */
-  static async open(options: ResolvedPicomOptions, events: PicomEventEmitter): Promise<PicomConnection> {
+  static async open(options: ResolvedPicomOptions, events: PicomEvents): Promise<PicomConnection> {
     let nc: NatsConnection;
     try {
       // The first dial runs without reconnect: when a server closes the socket in
       // the middle of it (a TLS client certificate it refuses), nats.js with
-      // reconnect on waits out its whole 20 s connect timeout and then reports
-      // only "timeout"; with it off, the dial fails at once with the real reason.
+      // reconnect on waits out its whole connect timeout and then reports only
+      // "timeout"; with it off, the dial fails at once with the real reason.
       nc = await connect({ ...options.connection, reconnect: false });
     } catch (err) {
       throw connectError(err, options.servers, Boolean(options.connection.tls));
     }
-    enableReconnect(nc);
+    if (!enableReconnect(nc)) {
+      // nats.js moved the option: dial again the plain way rather than run
+      // without reconnect (a connection that never comes back after a blip).
+      await nc.close();
+      try {
+        nc = await connect(options.connection);
+      } catch (err) {
+        throw connectError(err, options.servers, Boolean(options.connection.tls));
+      }
+    }
     return new PicomConnection(nc, options, events);
   }
 
@@ -81,6 +75,11 @@ export class PicomConnection {
   /** The server's max_payload: the largest message it accepts. */
   get maxPayload(): number {
     return this.nc.info?.max_payload ?? FALLBACK_MAX_PAYLOAD;
+  }
+
+  /** The server this connection is on, as `host:port` (credentials never appear in it). */
+  get server(): string {
+    return this.nc.getServer();
   }
 
   /**
@@ -153,7 +152,7 @@ export class PicomConnection {
   /** A `-ERR` from the server: permissions violations get their own error, listeners and log line. */
   private onServerError(err: Error): void {
     let reported: Error = err;
-    if (err.name === 'PermissionViolationError') {
+    if (err instanceof errors.PermissionViolationError) {
       const denied = permissionError(err);
       reported = denied;
       this.options.logger.error(`Picom: ${denied.message}`);
@@ -169,7 +168,8 @@ export class PicomConnection {
     this.events.emit(PicomEvent.ERROR, reported);
   }
 
-  private onClosed(err: Error | undefined): Error | undefined {
+  /** The endpoint logs a lost connection, since only it knows what happens next. */
+  private onClosed(err: Error | undefined): PicomConnectionError | undefined {
     let reason: PicomConnectionError | undefined;
     if (err && isAuthorizationError(err)) {
       // nats.js gives up after the same authorization error twice in a row, whatever `retries` says.
@@ -177,12 +177,8 @@ export class PicomConnection {
     } else if (err) {
       reason = new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST, { cause: err });
     }
-    if (reason) {
-      this.options.logger.error(`Picom: ${reason.message} (${err?.message})`);
-    }
     this.permissionListeners.clear();
     this.setStatus(PicomStatus.CLOSED);
-    this.events.emit(PicomEvent.CLOSE, reason);
     return reason;
   }
 }
@@ -191,13 +187,16 @@ export class PicomConnection {
  * Turns reconnect on once the first dial succeeded. nats.js reads the option
  * from the connection's own options object at each disconnect; this runs in
  * the same tick as the connect resolving, so no disconnect can come first.
- * The broker-restart tests fail if a nats.js upgrade moves it.
+ * Returns false when that object is not where it was (a nats.js upgrade), so
+ * the caller can fall back; the broker-restart tests fail if it regresses.
  */
-function enableReconnect(nc: NatsConnection): void {
-  const options = (nc as NatsConnection & { options?: { reconnect?: boolean } }).options;
-  if (options) {
-    options.reconnect = true;
+function enableReconnect(nc: NatsConnection): boolean {
+  const options = (nc as NatsConnection & { options?: { reconnect?: unknown } }).options;
+  if (options === null || typeof options !== 'object' || options.reconnect !== false) {
+    return false;
   }
+  options.reconnect = true;
+  return true;
 }
 
 /** TLS alerts by which a server refuses the client's certificate (not the client distrusting the server). */
@@ -222,15 +221,12 @@ function connectError(err: unknown, servers: string[], tls: boolean): PicomConne
 }
 
 function isAuthorizationError(err: unknown): boolean {
-  const name = err instanceof Error ? err.name : '';
-  return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError';
+  return err instanceof errors.AuthorizationError || err instanceof errors.UserAuthenticationExpiredError;
 }
 
 /** nats.js's PermissionViolationError (operation, subject, queue) as a Picom error. */
-function permissionError(err: Error): PicomPermissionError {
-  const violation = err as Error & { operation?: string; subject?: string; queue?: string };
-  const operation = violation.operation === 'subscription' ? 'subscribe' : 'publish';
-  const subject = violation.subject ?? '';
-  const queue = violation.queue || undefined;
-  return new PicomPermissionError(MESSAGES.permissionDenied(operation, subject, queue), operation, subject, queue, { cause: err });
+function permissionError(err: InstanceType<typeof errors.PermissionViolationError>): PicomPermissionError {
+  const operation = err.operation === 'subscription' ? 'subscribe' : 'publish';
+  const queue = err.queue || undefined;
+  return new PicomPermissionError(MESSAGES.permissionDenied(operation, err.subject, queue), operation, err.subject, queue, { cause: err });
 }

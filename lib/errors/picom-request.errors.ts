@@ -10,8 +10,9 @@ export class PicomTimeoutError extends PicomError {
   constructor(
     readonly subject: string,
     readonly timeout: number,
+    options?: ErrorOptions,
   ) {
-    super(WIRE_MESSAGES.timedOut(subject));
+    super(WIRE_MESSAGES.timedOut(subject), options);
   }
 }
 

@@ -238,3 +238,14 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   return `of type ${Array.isArray(value) ? 'array' : typeof value}`;
 }
+
+/** A per-call timeout: `undefined` means the endpoint's; anything but a positive number is refused. */
+export function callTimeout(value: unknown, fallback: number): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new PicomOptionsError(`Invalid timeout ${describe(value)} for this call: expected a positive number of milliseconds`);
+  }
+  return value;
+}

@@ -1,4 +1,5 @@
-import { PicomBadResponseError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
+import { MESSAGES } from '../constants.js';
+import { PicomBadResponseError, PicomEncodeError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
 
 /**
  * Encoding and decoding of Picom bodies, byte-compatible with the original
@@ -17,6 +18,15 @@ export function encodeRequest(message: unknown): string {
     return '';
   }
   return JSON.stringify(message) ?? '';
+}
+
+/** `encodeRequest` for a caller: what cannot be encoded throws a `PicomEncodeError` naming `what`. */
+export function encodeBody(message: unknown, what: string): string {
+  try {
+    return encodeRequest(message);
+  } catch (err) {
+    throw new PicomEncodeError(MESSAGES.unserializable(what, (err as Error).message), { cause: err });
+  }
 }
 
 /** Decodes a request body: `null` when empty, `BAD_REQUEST` when not UTF-8 JSON. */

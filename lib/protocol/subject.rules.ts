@@ -14,8 +14,3 @@ export function isValidSubject(subject: unknown): subject is string {
 export function isValidToken(token: unknown): token is string {
   return typeof token === 'string' && TOKEN.test(token);
 }
-
-/** The service part of a valid subject. */
-export function serviceOf(subject: string): string {
-  return subject.slice(0, subject.indexOf('.'));
-}

@@ -1,5 +1,5 @@
-import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
-import { DEADLINE_TICK_MS, MESSAGES } from '../constants.js';
+import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
+import { DEADLINE_TICK_MS, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
   PicomConnectionError,
@@ -37,9 +37,6 @@ interface PendingCall {
   readonly resolve: ((payload: unknown) => void) | undefined;
   readonly reject: ((err: Error) => void) | undefined;
 }
-
-/** HTTP-like status NATS puts in the header of a no-responders reply. */
-const NO_RESPONDERS_STATUS = 503;
 
 /**
  * The calling side of Picom. All replies arrive on one wildcard inbox
@@ -209,7 +206,7 @@ export class PicomRequester {
 
   private onReply(err: Error | null, msg: Msg): void {
     if (err) {
-      if (err.name === 'PermissionViolationError') {
+      if (err instanceof errors.PermissionViolationError) {
         // nats.js closes the subscription: no reply can arrive on this connection again.
         const subject = `${this.inbox}*`;
         this.close(new PicomPermissionError(MESSAGES.inboxDenied(subject), 'subscribe', subject, undefined, { cause: err }));
@@ -287,8 +284,7 @@ function toNatsHeaders(values: PicomHeaders): MsgHdrs {
 }
 
 function publishError(err: unknown): Error {
-  const name = err instanceof Error ? err.name : '';
-  if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') {
+  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
     return PicomConnectionError.closed({ cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));

@@ -2,7 +2,6 @@ import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseServer } from 'picom';
 import { ManagedProcess } from './processes.js';
 
 /** Where the demo looks for NATS when `PICOM_SERVERS` is not set. */
@@ -32,7 +31,8 @@ export function natsAddresses(servers: string): NatsAddress[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((s) => {
-      const url = new URL(parseServer(s).server);
+      // Only where to look matters here: scheme optional, credentials dropped.
+      const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `nats://${s}`);
       const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
       const port = Number(url.port || 4222);
       return { host, port, hostport: `${url.hostname}:${port}` };

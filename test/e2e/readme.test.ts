@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as picom from 'picom';
+import { resolvePicomOptions } from '../../lib/options/picom-options.resolver.js';
 import ts from 'typescript';
 
 /**
@@ -139,7 +140,7 @@ describe('README.md', () => {
     assert.ok(options.length >= 16, `found only ${options.length} options in the interfaces`);
     assert.deepEqual([...documented.keys()].sort(), [...options].sort(), 'the table and the option interfaces differ');
 
-    const defaults = picom.resolvePicomOptions({});
+    const defaults = resolvePicomOptions({});
     assert.equal(documented.get('servers'), picom.DEFAULT_SERVERS.join(', '));
     assert.equal(documented.get('timeout'), String(defaults.timeout));
     assert.equal(documented.get('retries'), String(defaults.retries));

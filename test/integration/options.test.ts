@@ -174,6 +174,9 @@ describe('retries: 0 gives up at the first disconnect', () => {
     }
     assert.equal(picom.status, PicomStatus.CLOSED);
     assert.equal(clientStatuses.at(-1), PicomStatus.CLOSED);
+    // The serving Picom gave up: the process must not end with exit code 0.
+    assert.equal(process.exitCode, 1);
+    process.exitCode = undefined;
     await assert.rejects(picom.request('fragile.ping', {}), (err: unknown) => {
       assert.ok(err instanceof PicomConnectionError);
       return true;

@@ -25,8 +25,9 @@ function activeResources(): Map<string, number> {
 
 /**
  * The broker goes away for good: once `retries` reconnect attempts failed,
- * every endpoint says so once (status `closed`, an error log, a `close` event),
- * fails pending and new calls at once, and stops trying.
+ * every endpoint says so once (status `closed`, an error log, a `close` event)
+ * and fails pending calls at once. A serving endpoint stays closed and sets a
+ * failing exit code; callers dial again on their next call (as Nest's ClientNats does).
  */
 describe(`retries exhausted (retries: ${RETRIES})`, () => {
   let broker: NatsServerHandle;
@@ -63,7 +64,7 @@ describe(`retries exhausted (retries: ${RETRIES})`, () => {
     await broker?.stop();
   });
 
-  it('reports it clearly, fails pending and new calls at once, and stops trying', async (t) => {
+  it('reports it clearly, fails pending calls at once; the service stays down, callers dial again on their next call', async (t) => {
     assert.deepEqual(await firstValueFrom(client.send('doomed.work', { id: 1 })), { id: 1, instance: 'default' });
 
     // Pending calls with a 20 s timeout: they must not wait for it.
@@ -96,7 +97,15 @@ describe(`retries exhausted (retries: ${RETRIES})`, () => {
       assert.match(errors[0] ?? '', /NATS connection closed/);
     }
 
-    // New calls fail at once, with the same clear error, on every caller path.
+    // A serving process that gave up must not exit 0: a supervisor restarts it.
+    assert.equal(process.exitCode, 1, 'the lost service set no failing exit code');
+    process.exitCode = undefined;
+    assert.match(serviceLog.errors().join('\n'), /no longer receives requests.*exit code 1.*retries: -1/s);
+    for (const log of [clientLog, callerLog]) {
+      assert.match(log.errors().join('\n'), /The next call dials NATS again/);
+    }
+
+    // Callers dial again on their next call; the broker is still gone, so that fails at once.
     const newCalls = await Promise.all([
       outcome(firstValueFrom(client.send('doomed.work', { id: 99 }))),
       outcome(firstValueFrom(client.emit('doomed.work', { id: 98 }))),
@@ -104,22 +113,31 @@ describe(`retries exhausted (retries: ${RETRIES})`, () => {
       outcome(caller.publish('doomed.echo', 'x')),
     ]);
     for (const [i, result] of newCalls.entries()) {
-      assertConnectionLost(result.error, `new call ${i}`);
-      assert.ok(result.ms < 100, `new call ${i} took ${result.ms.toFixed(0)} ms`);
+      assert.ok(result.error instanceof PicomConnectionError, `new call ${i}: ${String(result.error)}`);
+      assert.equal(result.error.code, PicomConnectionErrorCode.CONNECT_FAILED, `new call ${i}: ${result.error.message}`);
+      assert.ok(result.ms < 1_000, `new call ${i} took ${result.ms.toFixed(0)} ms`);
     }
     const burst = performance.now();
     const many = await Promise.all(Array.from({ length: 1_000 }, (_, i) => outcome(firstValueFrom(client.send('doomed.echo', i)))));
     assert.ok(many.every((r) => r.error instanceof PicomConnectionError));
     const burstMs = performance.now() - burst;
 
-    // Nothing spins: no status change, no reconnect, no connection even when the broker is back.
+    // Nothing spins: no status change, no reconnect, no connection when the broker is back until a call asks for one.
     const statusCount = statusEvents.length;
     await broker.restart();
     await sleep(2_500);
     assert.equal(statusEvents.length, statusCount, `status changed after closing: ${statusEvents.slice(statusCount).join(', ')}`);
     const connz = await broker.monitor<{ num_connections: number }>('connz');
-    assert.equal(connz.num_connections, 0, 'a closed endpoint connected again');
-    assert.ok((await outcome(caller.request('doomed.echo', 'x'))).error instanceof PicomConnectionError);
+    assert.equal(connz.num_connections, 0, 'an endpoint connected again on its own');
+
+    // The next call connects again; the service that gave up stays gone, and NATS says nobody serves it.
+    const back = await Promise.all([outcome(firstValueFrom(client.send('doomed.echo', 'x'))), outcome(caller.request('doomed.echo', 'x'))]);
+    for (const [i, result] of back.entries()) {
+      assert.ok(result.error instanceof PicomNoRespondersError, `call ${i} after the broker came back: ${String(result.error)}`);
+    }
+    assert.equal(service.server.unwrap<{ isClosed(): boolean }>().isClosed(), true);
+    await client.close();
+    await caller.close();
 
     // Nothing leaks: no socket or timer left by the three dead endpoints.
     // (The monitor request's socket may take a moment to close.)
@@ -139,14 +157,6 @@ describe(`retries exhausted (retries: ${RETRIES})`, () => {
     );
   });
 
-  it('a closed PicomClient starts over on close() then connect(); the dead service stays dead', async () => {
-    await client.close();
-    await client.connect();
-    // The broker is back, the service's connection is not: NATS itself answers that nobody listens.
-    const result = await outcome(firstValueFrom(client.send('doomed.echo', 'back')));
-    assert.ok(result.error instanceof PicomNoRespondersError, String(result.error));
-    assert.equal(service.server.unwrap<{ isClosed(): boolean }>().isClosed(), true);
-  });
 });
 
 describe('retries exhausted with requests queued behind maxConcurrency', () => {
@@ -174,6 +184,8 @@ describe('retries exhausted with requests queued behind maxConcurrency', () => {
     await sleep(100); // the other 19 are delivered and queued
     await broker.kill();
     assertConnectionLost(await within(closed, 10_000, 'service close'), 'service close event');
+    assert.equal(process.exitCode, 1);
+    process.exitCode = undefined;
     const startedAtClose = started;
     await sleep(1_000);
     assert.equal(started, startedAtClose, `${started - startedAtClose} queued handlers ran after the connection was gone`);

@@ -8,12 +8,8 @@ import {
   encodeRequest,
   encodeSuccess,
   errorText,
-  PicomBadResponseError,
-  PicomError,
-  PicomRemoteError,
-  PicomReplyError,
-  PicomTimeoutError,
-} from 'picom';
+} from '../../lib/protocol/envelope.codec.js';
+import { PicomBadResponseError, PicomError, PicomRemoteError, PicomReplyError, PicomTimeoutError } from '../../lib/errors/index.js';
 
 /**
  * The codec against the exact bytes of /work/shared/picom-wire-protocol.md:

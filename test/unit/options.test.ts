@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  DEFAULT_GRACE_PERIOD,
-  DEFAULT_RETRIES,
-  DEFAULT_SERVERS,
-  DEFAULT_TIMEOUT,
-  DEFAULT_TTL,
-  parseServer,
-  PicomError,
-  PicomOptionsError,
-  resolvePicomOptions,
-  validateServiceName,
-  type PicomLogger,
-  type PicomOptions,
-} from 'picom';
+import { DEFAULT_GRACE_PERIOD, DEFAULT_RETRIES, DEFAULT_SERVERS, DEFAULT_TIMEOUT, DEFAULT_TTL } from '../../lib/constants.js';
+import { PicomError, PicomOptionsError } from '../../lib/errors/index.js';
+import type { PicomLogger } from '../../lib/interfaces/picom-logger.interface.js';
+import type { PicomOptions } from '../../lib/interfaces/picom-options.interface.js';
+import { parseServer, resolvePicomOptions, validateServiceName } from '../../lib/options/picom-options.resolver.js';
 
 /** Options as a user without type checking could pass them. */
 const loose = (options: Record<string, unknown>): PicomOptions => options as PicomOptions;

@@ -3,12 +3,12 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rxjs';
 import { MESSAGES } from '../../constants.js';
-import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
-import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
-import { PicomConnectionError, PicomEncodeError, PicomError } from '../../errors/index.js';
-import { resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
-import { encodeRequest } from '../../protocol/envelope.codec.js';
-import { PicomRequester, type PicomHeaders, type ReplyTarget } from '../../requester/picom.requester.js';
+import type { PicomStatus, PicomEventsMap } from '../../connection/picom-status.js';
+import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
+import { PicomConnectionError, PicomError } from '../../errors/index.js';
+import { callTimeout, resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
+import { encodeBody } from '../../protocol/envelope.codec.js';
+import type { PicomHeaders, ReplyTarget, PicomRequester } from '../../requester/picom.requester.js';
 import { NEST_MESSAGES } from '../constants.js';
 import type { PicomClientOptions } from '../interfaces/picom-nest-options.interface.js';
 import { PicomRecord } from '../record-builders/picom.record-builder.js';
@@ -42,16 +42,18 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     response: (response) => this.serializeResponse(response),
     error: (err) => this.serializeError(err),
   };
-  private readonly events = new PicomEventEmitter();
-  private connection: PicomConnection | undefined;
-  private requester: PicomRequester | undefined;
-  private connecting: Promise<NatsConnection> | undefined;
+  private readonly endpoint: PicomEndpoint;
 
   /** @throws {PicomOptionsError} when an option is invalid */
   constructor(options: PicomClientOptions = {}) {
     super();
     this.resolved = resolvePicomOptions(options, 'picom:client', this.logger);
-    this.events.on('status', (status: PicomStatus) => this._status$.next(status));
+    this.endpoint = new PicomEndpoint(this.resolved, {
+      calls: true,
+      reopens: true,
+      onOpen: (connection) => this.logger.log(MESSAGES.clientConnected(this.resolved.connection.name as string, connection.server)),
+    });
+    this.endpoint.on('status', (status) => this._status$.next(status));
   }
 
   /** Connection states: `connected`, `disconnected`, `reconnecting`, `closed`. */
@@ -61,45 +63,16 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
 
   /**
    * Opens the connection once; later calls share it. A failed attempt is not
-   * cached. A connection closed because reconnects ran out is kept (status
-   * `closed`, calls fail with `CONNECTION_LOST`) until `close()`.
+   * kept. After reconnects ran out, the next call dials again; `close()` then
+   * `connect()` starts over.
    */
-  connect(): Promise<NatsConnection> {
-    if (this.connecting) {
-      return this.connecting;
-    }
-    const attempt = PicomConnection.open(this.resolved, this.events).then((connection) => {
-      if (this.connecting !== attempt) {
-        // close() ran while this attempt was pending: do not keep its connection.
-        void connection.close();
-        throw PicomConnectionError.closed();
-      }
-      this.connection = connection;
-      this.requester = new PicomRequester(connection, this.resolved.logger, this.resolved.connection.inboxPrefix);
-      this._status$.next(PicomStatus.CONNECTED);
-      // Once reconnects ran out the connection stays here, closed: calls fail at
-      // once with its reason instead of each one dialling a broker that is gone.
-      // `close()` then `connect()` starts over.
-      return connection.nc;
-    });
-    this.connecting = attempt;
-    attempt.catch(() => {
-      if (this.connecting === attempt) {
-        this.connecting = undefined;
-      }
-    });
-    return attempt;
+  async connect(): Promise<NatsConnection> {
+    return (await this.endpoint.connect()).nc;
   }
 
   /** Fails pending calls at once, then closes the connection. */
-  async close(): Promise<void> {
-    const connection = this.connection;
-    this.requester?.close(PicomConnectionError.closed());
-    this.connecting = undefined;
-    if (connection) {
-      this.forget(connection);
-      await connection.close();
-    }
+  close(): Promise<void> {
+    return this.endpoint.close();
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -107,14 +80,11 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   }
 
   override on<E extends keyof PicomEventsMap>(event: E, callback: PicomEventsMap[E]): void {
-    this.events.listen(event, callback);
+    this.endpoint.on(event, callback);
   }
 
   unwrap<T = NatsConnection>(): T {
-    if (!this.connection) {
-      throw new Error(NEST_MESSAGES.clientNotConnected);
-    }
-    return this.connection.nc as T;
+    return this.endpoint.unwrap<T>(NEST_MESSAGES.clientNotConnected);
   }
 
   /**
@@ -126,12 +96,19 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       return throwError(() => new PicomError(NEST_MESSAGES.invalidMessage));
     }
     return new Observable<TResult>((observer) => {
-      if (this.requester) {
+      if (this.endpoint.requester !== undefined) {
         return this.call(pattern, data, observer);
+      }
+      let timeout: number;
+      try {
+        timeout = data instanceof PicomRecord ? callTimeout(data.timeout, this.resolved.timeout) : this.resolved.timeout;
+      } catch (err) {
+        observer.error(this.serializeError(err));
+        return noop;
       }
       let teardown: Teardown | undefined;
       let active = true;
-      this.connect().then(
+      this.endpoint.connectWithin(timeout, subjectOf(pattern)).then(
         () => {
           if (active) teardown = this.call(pattern, data, observer);
         },
@@ -159,7 +136,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     if (this.publish !== PicomClient.prototype.publish || this.createObserver !== BASE_CREATE_OBSERVER) {
       return this.publish(this.createPacket(pattern, data), this.createObserver(observer));
     }
-    const requester = this.requester;
+    const requester = this.endpoint.requester;
     if (!requester) {
       observer.error(this.serializeError(PicomConnectionError.closed()));
       return noop;
@@ -177,7 +154,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const requester = this.requester;
+    const requester = this.endpoint.requester;
     if (!requester) {
       callback({ err: PicomConnectionError.closed() });
       return noop;
@@ -200,12 +177,8 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   }
 
   protected async dispatchEvent<T = any>(packet: ReadPacket): Promise<T> {
-    const requester = this.requester;
-    if (!requester) {
-      throw PicomConnectionError.closed();
-    }
     const call = this.prepare(packet);
-    requester.publish(call.subject, call.body, call.headers);
+    this.endpoint.calling().publish(call.subject, call.body, call.headers);
     return undefined as T;
   }
 
@@ -216,32 +189,23 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     let timeout = this.resolved.timeout;
     if (data instanceof PicomRecord) {
       headers = data.headers;
-      timeout = data.timeout ?? timeout;
+      timeout = callTimeout(data.timeout, timeout);
       data = data.data;
     }
     if (packet.metadata) {
       // Metadata set by a dispatch hook (a trace id) rides in headers, never in the body.
       headers = { ...packet.metadata, ...headers };
     }
-    let body: string;
-    try {
-      body = encodeRequest(data);
-    } catch (err) {
-      throw new PicomEncodeError(MESSAGES.unserializable('the message', (err as Error).message));
-    }
-    return { subject, body, timeout, headers };
-  }
-
-  private forget(connection: PicomConnection): void {
-    if (this.connection === connection) {
-      this.connection = undefined;
-      this.requester = undefined;
-      this.connecting = undefined;
-    }
+    return { subject, body: encodeBody(data, 'the message'), timeout, headers };
   }
 }
 
 function noop(): void {}
+
+/** The subject a pattern names, for the error of a call that timed out while connecting. */
+function subjectOf(pattern: unknown): string {
+  return typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+}
 
 type Teardown = Unsubscribable | (() => void);
 

@@ -3,17 +3,12 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable } from 'rxjs';
 import { MESSAGES } from '../../constants.js';
-import { PicomConnection, PicomEventEmitter } from '../../connection/picom.connection.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
+import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
 import { PicomOptionsError } from '../../errors/index.js';
-import {
-  requireOptionsObject,
-  resolvePicomOptions,
-  validateServiceName,
-  type ResolvedPicomOptions,
-} from '../../options/picom-options.resolver.js';
+import { requireOptionsObject, resolvePicomOptions, validateServiceName } from '../../options/picom-options.resolver.js';
 import { isValidToken } from '../../protocol/subject.rules.js';
-import { PicomResponder, type RouteHandler } from '../../responder/picom.responder.js';
+import type { RouteHandler } from '../../responder/picom.responder.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
 import { PicomContext } from '../ctx-host/picom.context.js';
 import { encodeRpcError } from '../errors/rpc-error.encoder.js';
@@ -39,13 +34,10 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   protected override readonly logger = new Logger(PicomServer.name);
   /** The service this server serves. */
   readonly service: string;
-  private readonly resolved: ResolvedPicomOptions;
-  private readonly events = new PicomEventEmitter();
+  private readonly endpoint: PicomEndpoint;
   private readonly routes = new Map<string, RouteHandler>();
   /** Patterns that were not strings (`{ cmd: 'add' }`), refused at listen(). */
   private readonly objectPatterns: string[] = [];
-  private connection: PicomConnection | undefined;
-  private responder: PicomResponder | undefined;
   /** Nest's default start hook (`(transportId, context, done) => done()`), until `setOnProcessingStartHook` replaces it. */
   private readonly defaultStartHook = this.onProcessingStartHook;
 
@@ -54,35 +46,29 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     super();
     requireOptionsObject(options);
     this.service = validateServiceName(options.service);
-    this.resolved = resolvePicomOptions(options, `picom:${this.service}`, this.logger);
-    this.events.on('status', (status: PicomStatus) => this._status$.next(status));
+    this.endpoint = new PicomEndpoint(resolvePicomOptions(options, `picom:${this.service}`, this.logger), { calls: false, reopens: true });
+    this.endpoint.on('status', (status) => this._status$.next(status));
   }
 
+  /**
+   * Connects and subscribes `<service>.>` in queue group `<service>`. A
+   * `close()` that comes first wins: the connection is closed and `callback`
+   * gets a `PicomConnectionError` (`CLOSED`).
+   */
   async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
     try {
       this.bindRoutes();
-      const connection = await PicomConnection.open(this.resolved, this.events);
-      this.connection = connection;
-      this._status$.next(PicomStatus.CONNECTED);
-      const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.resolved;
-      this.responder = new PicomResponder(connection, {
+      const connection = await this.endpoint.serve({
         service: this.service,
-        maxConcurrency,
-        maxQueued,
-        handlerTimeout,
-        logger,
         route: (method) => this.routes.get(method),
         encodeError: encodeRpcError,
         unwrap: lastValue,
       });
-      await this.responder.start();
+      this.logger.log(MESSAGES.serving(this.service, connection.server, [...this.routes.keys()]));
       callback();
     } catch (err) {
       // A refused subscription leaves an open connection that serves nothing: close it.
-      const connection = this.connection;
-      this.connection = undefined;
-      this.responder = undefined;
-      await connection?.close().catch(() => undefined);
+      await this.endpoint.close().catch(() => undefined);
       callback(err);
     }
   }
@@ -91,26 +77,16 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
    * Stops deliveries, lets in-flight handlers reply (up to `gracePeriod`), then
    * closes the connection. Nest calls it from `app.close()`.
    */
-  async close(): Promise<void> {
-    const connection = this.connection;
-    if (!connection) {
-      return;
-    }
-    this.connection = undefined;
-    await this.responder?.close(this.resolved.gracePeriod);
-    this.responder = undefined;
-    await connection.close();
+  close(): Promise<void> {
+    return this.endpoint.close();
   }
 
   on<E extends keyof PicomEventsMap>(event: E, callback: PicomEventsMap[E]): void {
-    this.events.listen(event, callback);
+    this.endpoint.on(event, callback);
   }
 
   unwrap<T = NatsConnection>(): T {
-    if (!this.connection) {
-      throw new Error(NEST_MESSAGES.serverNotListening);
-    }
-    return this.connection.nc as T;
+    return this.endpoint.unwrap<T>(NEST_MESSAGES.serverNotListening);
   }
 
   /**

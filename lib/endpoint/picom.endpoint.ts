@@ -1,0 +1,232 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { MESSAGES } from '../constants.js';
+import { PicomConnection } from '../connection/picom.connection.js';
+import { PicomEvents } from '../connection/picom.events.js';
+import { PicomEvent, PicomStatus, type PicomEventsMap } from '../connection/picom-status.js';
+import { PicomConnectionError, PicomConnectionErrorCode, PicomTimeoutError } from '../errors/index.js';
+import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
+import { PicomRequester } from '../requester/picom.requester.js';
+import { PicomResponder, type PicomResponderOptions } from '../responder/picom.responder.js';
+
+/** How a face (`Picom`, `PicomServer`, `PicomClient`) wants its endpoint to behave. */
+export interface PicomEndpointSettings {
+  /** Makes calls: a requester (reply inbox) comes with every connection. */
+  readonly calls: boolean;
+  /** `close()` can be followed by `connect()` again (Nest's client and server); otherwise it is final. */
+  readonly reopens: boolean;
+  /** Told once per new connection, for the face's start-up line. */
+  readonly onOpen?: (connection: PicomConnection) => void;
+}
+
+/** What a serving endpoint needs beyond the resolved options. */
+export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'route' | 'encodeError' | 'unwrap'>;
+
+/**
+ * The one lifecycle of every Picom endpoint: connect once (concurrent callers
+ * share the attempt, a failed attempt is not kept), `close()` that wins over a
+ * connect in progress, status and events, `unwrap()`, and what happens when
+ * reconnects run out. The public classes are thin faces over it.
+ */
+export class PicomEndpoint {
+  readonly events: PicomEvents;
+  private connecting: Promise<PicomConnection> | undefined;
+  private connection: PicomConnection | undefined;
+  private closing: Promise<void> | undefined;
+  /** The requester of the open connection; `undefined` until connected (read on every call). */
+  requester: PicomRequester | undefined;
+  private responder: PicomResponder | undefined;
+  private serving: Promise<PicomConnection> | undefined;
+  /** The service served, once `serve()` was called. */
+  private service: string | undefined;
+  /** Closed by `close()` and not connected since. */
+  private ended = false;
+
+  constructor(
+    readonly options: ResolvedPicomOptions,
+    private readonly settings: PicomEndpointSettings,
+  ) {
+    this.events = new PicomEvents(options.logger);
+  }
+
+  /** `closed` once closed or once reconnects ran out; `disconnected` before the first connect. */
+  get status(): PicomStatus {
+    if (this.closing || this.ended) {
+      return PicomStatus.CLOSED;
+    }
+    return this.connection?.status ?? PicomStatus.DISCONNECTED;
+  }
+
+  on<E extends keyof PicomEventsMap>(event: E, listener: PicomEventsMap[E]): void {
+    this.events.on(event, listener);
+  }
+
+  /**
+   * The open connection, or the one being opened. A connection that closed
+   * because reconnects ran out is kept on a serving endpoint (its calls fail
+   * with the reason) and dialled anew on one that only calls.
+   */
+  connect(): Promise<PicomConnection> {
+    if (this.closing) {
+      return Promise.reject(PicomConnectionError.closed());
+    }
+    if (this.connecting) {
+      return this.connecting;
+    }
+    const attempt = this.open();
+    this.connecting = attempt;
+    attempt.catch(() => {
+      if (this.connecting === attempt) {
+        this.connecting = undefined;
+      }
+    });
+    return attempt;
+  }
+
+  /**
+   * `connect()` for a call: fails with the call's own timeout when the first
+   * connect takes longer (it goes on for the next call). Only calls made
+   * before the connection is open come here, so the timer is off the hot path.
+   */
+  connectWithin(timeout: number, subject: string): Promise<PicomConnection> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const cause = new PicomConnectionError(MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
+        reject(new PicomTimeoutError(subject, timeout, { cause }));
+      }, timeout);
+      this.connect().then(
+        (connection) => {
+          clearTimeout(timer);
+          resolve(connection);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * Serves `settings.service` on the open connection. Concurrent callers share
+   * one start, so every one of them sees a refused subscription; a refused
+   * start is forgotten, so a later call may try again.
+   */
+  serve(settings: PicomServeSettings): Promise<PicomConnection> {
+    this.serving ??= this.startServing(settings);
+    return this.serving;
+  }
+
+  /** The requester, once connected; a `PicomConnectionError` (`CLOSED`) when `close()` came first. */
+  calling(): PicomRequester {
+    if (this.requester === undefined) {
+      throw PicomConnectionError.closed();
+    }
+    return this.requester;
+  }
+
+  /**
+   * Stops serving (in-flight handlers get `gracePeriod` to reply), fails
+   * pending calls, closes the connection. Wins over a connect in progress: that
+   * connection is closed as soon as it opens, and its `connect()` rejects.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown().finally(() => {
+      if (this.settings.reopens) {
+        this.closing = undefined;
+      }
+    });
+    return this.closing;
+  }
+
+  /** The nats.js connection; throws `message` before the first connect. */
+  unwrap<T = NatsConnection>(message: string): T {
+    if (!this.connection) {
+      throw new PicomConnectionError(message, PicomConnectionErrorCode.NOT_CONNECTED);
+    }
+    return this.connection.nc as T;
+  }
+
+  private async open(): Promise<PicomConnection> {
+    const connection = await PicomConnection.open(this.options, this.events);
+    if (this.closing) {
+      // close() came while this connection was being made: it must not live on.
+      await connection.close();
+      throw PicomConnectionError.closed();
+    }
+    this.connection = connection;
+    this.ended = false;
+    if (this.settings.calls) {
+      this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix);
+    }
+    void connection.closed.then((reason) => this.onClosed(connection, reason));
+    this.events.emit(PicomEvent.STATUS, PicomStatus.CONNECTED);
+    this.settings.onOpen?.(connection);
+    return connection;
+  }
+
+  private async startServing(settings: PicomServeSettings): Promise<PicomConnection> {
+    try {
+      const connection = await this.connect();
+      const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.options;
+      const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, logger });
+      this.responder = responder;
+      this.service = settings.service;
+      await responder.start();
+      if (this.closing) {
+        throw PicomConnectionError.closed();
+      }
+      return connection;
+    } catch (err) {
+      this.responder = undefined;
+      this.serving = undefined;
+      throw err;
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    // A connect still under way sees `closing`, closes its own connection and rejects.
+    const connection = this.connection ?? (await this.connecting?.catch(() => undefined));
+    const responder = this.responder;
+    const requester = this.requester;
+    this.forget();
+    this.ended = true;
+    if (!connection) {
+      return;
+    }
+    await responder?.close(this.options.gracePeriod);
+    requester?.close(PicomConnectionError.closed());
+    await connection.close();
+  }
+
+  /** The connection closed for good: by `close()` (no reason) or because reconnects ran out. */
+  private onClosed(connection: PicomConnection, reason: PicomConnectionError | undefined): void {
+    if (reason !== undefined && this.connection === connection) {
+      if (this.responder !== undefined && this.service !== undefined) {
+        // A serving process that gives up must not look like one that finished:
+        // a supervisor restarts what exits non-zero. Set, not exit(): other work
+        // (an HTTP server, say) may still run and report it through its health.
+        this.options.logger.error(MESSAGES.lostServing(describeReason(reason), this.service));
+        process.exitCode ||= 1;
+      } else {
+        this.options.logger.error(MESSAGES.lostCalling(describeReason(reason)));
+        // The next connect() dials again, as Nest's ClientNats does.
+        this.connecting = undefined;
+        this.requester = undefined;
+      }
+    }
+    this.events.emit(PicomEvent.CLOSE, reason);
+  }
+
+  private forget(): void {
+    this.connection = undefined;
+    this.connecting = undefined;
+    this.requester = undefined;
+    this.responder = undefined;
+    this.serving = undefined;
+  }
+}
+
+function describeReason(reason: PicomConnectionError): string {
+  const cause = reason.cause instanceof Error ? ` (${reason.cause.message})` : '';
+  return `${reason.message}${cause}`;
+}
