@@ -40,6 +40,8 @@ export class PicomEndpoint {
   private service: string | undefined;
   /** Closed by `close()` and not connected since. */
   private ended = false;
+  /** Counts `close()`s: a connect that started before the last one must not keep its connection. */
+  private generation = 0;
 
   constructor(
     readonly options: ResolvedPicomOptions,
@@ -72,7 +74,7 @@ export class PicomEndpoint {
     if (this.connecting) {
       return this.connecting;
     }
-    const attempt = this.open();
+    const attempt = this.open(this.generation);
     this.connecting = attempt;
     attempt.catch(() => {
       if (this.connecting === attempt) {
@@ -146,9 +148,9 @@ export class PicomEndpoint {
     return this.connection.nc as T;
   }
 
-  private async open(): Promise<PicomConnection> {
+  private async open(generation: number): Promise<PicomConnection> {
     const connection = await PicomConnection.open(this.options, this.events);
-    if (this.closing) {
+    if (generation !== this.generation) {
       // close() came while this connection was being made: it must not live on.
       await connection.close();
       throw PicomConnectionError.closed();
@@ -165,14 +167,19 @@ export class PicomEndpoint {
   }
 
   private async startServing(settings: PicomServeSettings): Promise<PicomConnection> {
+    const generation = this.generation;
     try {
       const connection = await this.connect();
+      if (generation !== this.generation) {
+        // close() came first (from a status listener, say): serve nothing.
+        throw PicomConnectionError.closed();
+      }
       const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.options;
       const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, logger });
       this.responder = responder;
       this.service = settings.service;
       await responder.start();
-      if (this.closing) {
+      if (generation !== this.generation) {
         throw PicomConnectionError.closed();
       }
       return connection;
@@ -184,8 +191,11 @@ export class PicomEndpoint {
   }
 
   private async shutdown(): Promise<void> {
-    // A connect still under way sees `closing`, closes its own connection and rejects.
-    const connection = this.connection ?? (await this.connecting?.catch(() => undefined));
+    // A connect still under way is not waited for (against a wedged broker it
+    // could take connectTimeout): it sees the new generation when it ends,
+    // closes its own connection and rejects.
+    this.generation++;
+    const connection = this.connection;
     const responder = this.responder;
     const requester = this.requester;
     this.forget();

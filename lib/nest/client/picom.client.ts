@@ -51,7 +51,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     this.endpoint = new PicomEndpoint(this.resolved, {
       calls: true,
       reopens: true,
-      onOpen: (connection) => this.logger.log(MESSAGES.clientConnected(this.resolved.connection.name as string, connection.server)),
+      onOpen: (connection) => this.resolved.logger.log(MESSAGES.clientConnected(this.resolved.connection.name as string, connection.server)),
     });
     this.endpoint.on('status', (status) => this._status$.next(status));
   }

@@ -64,7 +64,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
         encodeError: encodeRpcError,
         unwrap: lastValue,
       });
-      this.logger.log(MESSAGES.serving(this.service, connection.server, [...this.routes.keys()]));
+      this.endpoint.options.logger.log(MESSAGES.serving(this.service, connection.server, [...this.routes.keys()]));
       callback();
     } catch (err) {
       // A refused subscription leaves an open connection that serves nothing: close it.
