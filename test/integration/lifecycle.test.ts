@@ -402,8 +402,64 @@ describe('status and events across a nats-server crash and restart on the same p
       assert.equal(close.arg, undefined, `${k}: a close() is not an error`);
     }
   });
+});
 
-  it('PicomServer is the strategy of the app', () => {
-    assert.ok(svc.server instanceof PicomServer);
+describe('a Nest app runs on its PicomServer', () => {
+  let nats: NatsServerHandle;
+
+  before(async () => {
+    nats = await startNatsServer();
+  });
+
+  after(async () => {
+    await nats?.stop();
+  });
+
+  interface SubDetail {
+    subject: string;
+    qgroup?: string;
+    cid: number;
+    msgs: number;
+  }
+
+  async function subscriptionsOn(subject: string): Promise<SubDetail[]> {
+    const subsz = await nats.monitor<{ subscriptions_list?: SubDetail[] }>('subsz?subs=1');
+    return (subsz.subscriptions_list ?? []).filter((s) => s.subject === subject);
+  }
+
+  it('app.listen() subscribes <service>.> in queue group <service> on the strategy\'s connection, which serves the app\'s handlers', async (t) => {
+    const svc = await createNestService({ controllers: [LifeController] }, { service: 'strategist', servers: [nats.url] }, { listen: false });
+    t.after(() => svc.close());
+    const caller = new Picom('strategistcaller', { servers: [nats.url], timeout: 2_000 });
+    t.after(() => caller.close());
+    // The strategy as the app holds it, not as the fixture built it.
+    const strategy = svc.app.getTransportServer();
+    assert.ok(strategy instanceof PicomServer, `the app runs on ${strategy?.constructor?.name}`);
+    assert.equal(strategy, svc.server, 'the fixture hands out another PicomServer than the app runs on');
+    const statuses: string[] = [];
+    strategy.status.subscribe((s) => statuses.push(s));
+    assert.deepEqual(await subscriptionsOn('strategist.>'), [], 'subscribed before listen()');
+
+    await svc.app.listen();
+
+    const nc = strategy.unwrap<NatsConnection>();
+    assert.equal(svc.app.unwrap<NatsConnection>(), nc, 'app.unwrap() is not the strategy\'s connection');
+    assert.equal(nc.isClosed(), false);
+    assert.equal(statuses.at(-1), PicomStatus.CONNECTED, statuses.join());
+    const subs = await subscriptionsOn('strategist.>');
+    assert.equal(subs.length, 1, `subscriptions on strategist.>: ${JSON.stringify(subs)}`);
+    const [sub] = subs as [SubDetail];
+    assert.equal(sub.qgroup, 'strategist');
+    assert.equal(sub.cid, nc.info?.client_id, 'the subscription is on another connection than the strategy\'s');
+    // A request to the service reaches the app's controller through that subscription.
+    assert.equal(await caller.request('strategist.fast', {}), 'fast');
+    const [served] = (await subscriptionsOn('strategist.>')) as [SubDetail];
+    assert.equal(served.msgs, sub.msgs + 1);
+
+    await svc.close();
+    // The broker drops the subscription once it has seen the connection go.
+    await waitUntil(async () => (await subscriptionsOn('strategist.>')).length === 0, { message: 'still subscribed after app.close()' });
+    assert.equal(nc.isClosed(), true);
+    assert.equal(statuses.at(-1), PicomStatus.CLOSED, statuses.join());
   });
 });

@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Msg } from '@nats-io/transport-node';
-import { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { ClientProxy, type WritePacket } from '@nestjs/microservices';
+import { config, firstValueFrom, lastValueFrom, toArray, type Observer } from 'rxjs';
 import { Picom, PicomError, PicomRemoteError, PicomReplyError } from 'picom';
 import { PicomClient, PicomRecord, PicomRecordBuilder } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { deferred, header, sleep } from '../fixtures/raw-nats.fixture.js';
+
+/** A client whose `createObserver` is its own: `send()` then goes through `publish()` and its teardown. */
+class ObservingClient extends PicomClient {
+  protected override createObserver<T>(observer: Observer<T>): (packet: WritePacket) => void {
+    return super.createObserver(observer);
+  }
+}
+
+/** Both ways a `send()` subscription reaches the requester, each with its own cancel on unsubscribe. */
+const unsubscribeCases: [string, (url: string) => PicomClient][] = [
+  ['send()', (url) => new PicomClient({ servers: [url], timeout: 3_000 })],
+  ['send() through publish()', (url) => new ObservingClient({ servers: [url], timeout: 3_000 })],
+];
 
 describe('plain Picom service with a Nest PicomClient', () => {
   let nats: NatsServerHandle;
@@ -163,16 +176,46 @@ describe('plain Picom service with a Nest PicomClient', () => {
     assert.ok(elapsed < 750, `took ${elapsed.toFixed(0)} ms with a 3000 ms timeout`);
   });
 
-  it('unsubscribing drops the call; a late reply is ignored and the client keeps working', async () => {
-    const sub = client.send('math.delayed', { ms: 150 }).subscribe({
-      next: () => assert.fail('a cancelled call emitted'),
-      error: () => assert.fail('a cancelled call errored'),
+  for (const [kind, makeClient] of unsubscribeCases) {
+    it(`unsubscribing drops the call; a late reply is ignored and the client keeps working (${kind})`, async (t) => {
+      const caller = makeClient(nats.url);
+      t.after(() => caller.close());
+      // Connected first, so that subscribing publishes at once and unsubscribing cancels a call in flight.
+      await caller.connect();
+      // A Subscriber that has unsubscribed swallows whatever still reaches it;
+      // rxjs reports each such notification here. It is the one witness that
+      // the client still held the call and delivered to it.
+      const stopped: { kind: string; subscriber: unknown }[] = [];
+      const previous = config.onStoppedNotification;
+      config.onStoppedNotification = (notification, subscriber) => void stopped.push({ kind: notification.kind, subscriber });
+      t.after(() => {
+        config.onStoppedNotification = previous;
+      });
+      const seen: string[] = [];
+      const observer = {
+        next: (value: unknown) => void seen.push(`next ${JSON.stringify(value)}`),
+        error: (err: unknown) => void seen.push(`error ${(err as Error).message}`),
+        complete: () => void seen.push('complete'),
+      };
+      // Answered 150 ms after the unsubscribe, within the 3 s timeout.
+      const lateReply = caller.send('math.delayed', { ms: 150 }).subscribe(observer);
+      // Never answered; its 200 ms timeout falls after the unsubscribe.
+      const timesOut = caller.send('math.slow', new PicomRecordBuilder({}).setTimeout(200).build()).subscribe(observer);
+      await sleep(20);
+      lateReply.unsubscribe();
+      timesOut.unsubscribe();
+      // Past the late reply and the timeout, and a few sweeper ticks more.
+      await sleep(400);
+      const ours = stopped.filter((s) => s.subscriber === lateReply || s.subscriber === timesOut);
+      assert.deepEqual(
+        ours.map((s) => `${s.subscriber === lateReply ? 'late reply' : 'timeout'}: ${s.kind}`),
+        [],
+        'notifications delivered after unsubscribe (N = value, E = error, C = complete)',
+      );
+      assert.deepEqual(seen, []);
+      assert.deepEqual(await firstValueFrom(caller.send('math.add', { a: 1, b: 1 })), { result: 2 });
     });
-    await sleep(20);
-    sub.unsubscribe();
-    await sleep(250);
-    assert.deepEqual(await firstValueFrom(client.send('math.add', { a: 1, b: 1 })), { result: 2 });
-  });
+  }
 
   it('concurrent first sends share one connection', async (t) => {
     const fresh = new PicomClient({ servers: [nats.url], timeout: 3_000, name: 'fresh-client' });

@@ -5,7 +5,7 @@ import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } f
 import type { NatsConnection } from '@nats-io/transport-node';
 import { defer, delay, EMPTY, from, of, throwError } from 'rxjs';
 import { Picom, PicomError, PicomRemoteError } from 'picom';
-import { PICOM_TRANSPORT, PicomContext, PicomServer } from 'picom/nest';
+import { PICOM_TRANSPORT, PicomContext } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
 import { collectReplies, rawConnect, rawRequest, sleep, spyAll } from '../fixtures/raw-nats.fixture.js';
@@ -189,6 +189,18 @@ describe('Nest server (PicomServer) with a plain Picom caller and raw nats.js', 
     it('serves patterns bound to PICOM_TRANSPORT, not those bound to another transport', async () => {
       assert.equal(await rawRequest(raw, 'calc.picomOnly', '{}'), '{"payload":"bound to Picom"}');
       assert.equal(await rawRequest(raw, 'calc.tcpOnly', '{}'), '{"error":"Method not found \\"tcpOnly\\""}');
+    });
+
+    it('serves the service it names and no other: each server answers its own prefix, a name nobody serves has no responders', async (t) => {
+      const abacus = await createNestService({ controllers: [CalcController] }, { service: 'abacus', servers: [nats.url] });
+      t.after(() => abacus.close());
+      const ctx = (service: string) =>
+        JSON.stringify({ payload: { subject: `${service}.ctx`, service, method: 'ctx', trace: null, multi: null, missing: null } });
+      // The same controller behind two names: each request is answered once, by the server of the name it carries.
+      assert.deepEqual(await collectReplies(raw, 'abacus.ctx', '{}'), [ctx('abacus')]);
+      assert.deepEqual(await collectReplies(raw, 'calc.ctx', '{}'), [ctx('calc')]);
+      // Not "Method not found" from a server listening too widely: nobody listens.
+      await assert.rejects(rawRequest(raw, 'other.add', '{"a":1,"b":2}', 1_000), /no responders/);
     });
 
     it('routes by the method token: @MessagePattern("add") answers calc.add', async () => {
@@ -426,10 +438,5 @@ describe('PicomServer refuses patterns that are not one NATS token', () => {
     const svc = await createNestService({ controllers: [BadEventController] }, { service: 'badevents', servers: [nats.url] }, { listen: false });
     t.after(() => svc.close());
     await assert.rejects(svc.app.listen(), /user\.created/);
-  });
-
-  it('a PicomServer is a Nest transport strategy for the service it names', () => {
-    const server = new PicomServer({ service: 'named', servers: [nats.url] });
-    assert.equal(server.service, 'named');
   });
 });
