@@ -40,7 +40,7 @@ const STATUS_FIELDS = ['status', 'statusCode'] as const;
  * | error                                                   | status |
  * | ------------------------------------------------------- | ------ |
  * | `PicomRemoteError` with a `status`/`statusCode` 400–599 | that   |
- * | any other `PicomRemoteError`, `PicomBadResponseError`    | 502    |
+ * | any other `PicomRemoteError`, `PicomBadResponseError`   | 502    |
  * | `PicomTimeoutError`                                     | 504    |
  * | `PicomNoRespondersError`, `PicomConnectionError`        | 503    |
  * | `PicomPayloadTooLargeError`                             | 413    |
@@ -53,7 +53,7 @@ const STATUS_FIELDS = ['status', 'statusCode'] as const;
  *
  * It extends `BaseExceptionFilter`, so it needs the HTTP adapter: let Nest
  * create it (`APP_FILTER`, `@UseFilters(PicomExceptionFilter)`) or pass the
- * adapter. Works with Express and Fastify.
+ * adapter. It answers through that adapter, never through Express itself.
  *
  * @example
  * // Global, through the module (also sees the handlers of a hybrid app's microservices,
@@ -62,6 +62,16 @@ const STATUS_FIELDS = ['status', 'statusCode'] as const;
  * // or global, on the HTTP app:
  * const { httpAdapter } = app.get(HttpAdapterHost);
  * app.useGlobalFilters(new PicomExceptionFilter(httpAdapter));
+ *
+ * // One more rule, the rest as is:
+ * @Catch(PicomError)
+ * class AppExceptionFilter extends PicomExceptionFilter {
+ *   protected override toHttpResponse(error: PicomError): PicomHttpErrorResponse {
+ *     return error instanceof PicomRemoteError && error.fields['code'] === 'NOT_FOUND'
+ *       ? this.httpResponse(404, error.message, 'NOT_FOUND')
+ *       : super.toHttpResponse(error);
+ *   }
+ * }
  *
  * @publicApi
  */
