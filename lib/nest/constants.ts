@@ -14,4 +14,16 @@ export const NEST_MESSAGES = {
     'Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.',
   clientNotConnected: 'Not initialized. Please call the "connect" method first.',
   invalidMessage: 'The pattern and data of a message must not be null or undefined',
+  // Bodies of PicomExceptionFilter's HTTP answers: they reach the HTTP caller, so
+  // they name the subject at most, never servers, credentials or causes.
+  httpTimedOut: (subject: string, timeout: number) => `${subject} did not answer within ${timeout} ms`,
+  httpNoResponders: (subject: string) => `No service is available to answer ${subject}`,
+  httpUnavailable: 'The service is unavailable; try again later',
+  httpPayloadTooLarge: (subject: string) => `The request to ${subject} is larger than the services accept`,
+  httpBadResponse: (subject: string) => `${subject} answered with an invalid reply`,
+  httpInternalError: 'Internal server error',
+  /** Reason phrase of a status Node has no name for (RFC 9110 names the classes). */
+  httpReason: (status: number) => (status < 500 ? 'Client Error' : 'Server Error'),
+  filterWithoutAdapter:
+    'PicomExceptionFilter has no HTTP adapter: register it with APP_FILTER, with useGlobalFilters(new PicomExceptionFilter(httpAdapter)), or with @UseFilters(PicomExceptionFilter) (the class, not an instance)',
 } as const;

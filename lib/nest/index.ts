@@ -10,6 +10,7 @@ export { PicomRecord, PicomRecordBuilder } from './record-builders/picom.record-
 export { PicomModule } from './module/picom.module.js';
 export { PICOM_TRANSPORT, PICOM_MODULE_OPTIONS } from './constants.js';
 export { encodeRpcError } from './errors/rpc-error.encoder.js';
+export { PicomExceptionFilter, type PicomHttpErrorBody, type PicomHttpErrorResponse } from './filters/index.js';
 export type { PicomClientOptions, PicomServerOptions } from './interfaces/picom-nest-options.interface.js';
 export type {
   PicomModuleAsyncOptions,

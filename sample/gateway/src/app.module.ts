@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PicomModule } from 'picom/nest';
+import { CalcExceptionFilter } from './calc-exception.filter.js';
 import { CalcController } from './calc.controller.js';
 import { CalcService } from './calc.service.js';
-import { PicomExceptionFilter } from './picom-exception.filter.js';
 
 @Module({
   imports: [
@@ -11,6 +11,6 @@ import { PicomExceptionFilter } from './picom-exception.filter.js';
     PicomModule.register({ servers: process.env['PICOM_SERVERS'], timeout: 5_000 }),
   ],
   controllers: [CalcController],
-  providers: [CalcService, { provide: APP_FILTER, useClass: PicomExceptionFilter }],
+  providers: [CalcService, { provide: APP_FILTER, useClass: CalcExceptionFilter }],
 })
 export class AppModule {}

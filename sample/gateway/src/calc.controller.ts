@@ -4,7 +4,7 @@ import { CalcService, type Operand, type Result } from './calc.service.js';
 /**
  * HTTP in front of the Picom services. The gateway does not validate the
  * operands itself: the services do, and their errors come back as HTTP
- * statuses (see `PicomExceptionFilter`).
+ * statuses (see `CalcExceptionFilter`).
  */
 @Controller()
 export class CalcController {
