@@ -54,7 +54,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     super();
     requireOptionsObject(options);
     this.service = validateServiceName(options.service);
-    this.resolved = resolvePicomOptions(options, `picom:${this.service}`, this.logger);
+    this.resolved = resolvePicomOptions(options, `picom:${this.service}`, this.logger, 'server');
     this.events.on('status', (status: PicomStatus) => this._status$.next(status));
   }
 
