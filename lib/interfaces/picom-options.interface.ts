@@ -3,19 +3,29 @@ import type { PicomLogger } from './picom-logger.interface.js';
 
 /**
  * Connection options shared by every Picom endpoint (plain `Picom`,
- * `PicomServer`, `PicomClient`).
+ * `PicomServer`, `PicomClient`). A key that is not an option of the endpoint
+ * (a typo, or an option of Nest's `Transport.NATS` or of nats.js `connect()`)
+ * is refused with a `PicomOptionsError` saying what to write instead.
  *
  * @publicApi
  */
 export interface PicomConnectionOptions {
   /**
-   * NATS addresses; `nats://` is optional. Credentials may be written in the URL
-   * (`nats://user:pass@host:4222`, `nats://token@host:4222`).
-   * @default ['127.0.0.1:4222']
+   * NATS addresses: an array, or one string with addresses separated by commas.
+   * Each is `host`, `host:port`, `nats://host:port` or `tls://host:port`
+   * (port 4222 when left out; IPv6 in brackets, `[::1]:4222`). Credentials may
+   * be written in the URL (`nats://user:pass@host:4222`, `nats://token@host:4222`).
+   * Other schemes are refused: `http://` is not NATS, and `ws://`/`wss://` need
+   * nats.js's WebSocket transport, which Picom does not use.
+   *
+   * When this option is absent, the `PICOM_SERVERS` environment variable is
+   * read instead (same comma-separated form; empty counts as unset).
+   * @default process.env.PICOM_SERVERS, else ['127.0.0.1:4222']
    */
   servers?: string | string[];
   /**
-   * Request timeout in milliseconds, per call overridable.
+   * Request timeout in milliseconds, per call overridable. Unlike nats.js's
+   * `timeout`, it bounds calls, not the connect (that is `connectTimeout`).
    * @default 30000
    */
   timeout?: number;
@@ -68,7 +78,8 @@ export interface PicomConnectionOptions {
 }
 
 /**
- * Options of an endpoint that serves a service.
+ * Options of an endpoint that serves a service (`Picom`, `PicomServer`);
+ * `PicomClient` refuses them.
  *
  * @publicApi
  */
@@ -110,7 +121,7 @@ export interface PicomOptions extends PicomConnectionOptions, PicomServeOptions 
  * @publicApi
  */
 export interface PicomRequestOptions {
-  /** Timeout of this call in milliseconds. */
+  /** Timeout of this call in milliseconds, a positive number; the endpoint's `timeout` when left out. */
   timeout?: number;
   /** NATS headers sent with this call (old Picom peers ignore them). */
   headers?: Record<string, string | string[]>;

@@ -8,12 +8,18 @@ import {
   DEFAULT_SERVERS,
   DEFAULT_TIMEOUT,
   DEFAULT_TTL,
+  FOREIGN_OPTION_HINTS,
   MAX_PINGS_OUT,
   MESSAGES,
+  SERVERS_ENV,
 } from '../constants.js';
 import { PicomOptionsError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
-import type { PicomOptions } from '../interfaces/picom-options.interface.js';
+import type {
+  PicomConnectionOptions,
+  PicomOptions,
+  PicomServeOptions,
+} from '../interfaces/picom-options.interface.js';
 import { SILENT_LOGGER } from './silent.logger.js';
 
 /** Options after defaults, validation and extraction of URL credentials. */
@@ -43,7 +49,50 @@ export interface ParsedServer {
   token?: string;
 }
 
+/**
+ * Which endpoint the options are for: `'picom'` (plain `Picom`), `'server'`
+ * (`PicomServer`, which adds `service`) or `'client'` (`PicomClient`, which
+ * serves nothing and so takes connection options only).
+ */
+export type PicomEndpointKind = 'picom' | 'server' | 'client';
+
+// Typed as records over the interfaces' keys so that an option added to an
+// interface and not here (or the reverse) fails to compile.
+const CONNECTION_KEYS: Readonly<Record<keyof PicomConnectionOptions, true>> = Object.freeze({
+  servers: true,
+  timeout: true,
+  retries: true,
+  connectTimeout: true,
+  ttl: true,
+  port: true,
+  token: true,
+  user: true,
+  pass: true,
+  authenticator: true,
+  tls: true,
+  inboxPrefix: true,
+  name: true,
+  logger: true,
+});
+const SERVE_KEYS: Readonly<Record<keyof PicomServeOptions, true>> = Object.freeze({
+  gracePeriod: true,
+  handlerTimeout: true,
+  maxConcurrency: true,
+  maxQueued: true,
+});
+const VALID_KEYS: Readonly<Record<PicomEndpointKind, readonly string[]>> = Object.freeze({
+  picom: Object.freeze([...Object.keys(CONNECTION_KEYS), ...Object.keys(SERVE_KEYS)]),
+  server: Object.freeze(['service', ...Object.keys(CONNECTION_KEYS), ...Object.keys(SERVE_KEYS)]),
+  client: Object.freeze(Object.keys(CONNECTION_KEYS)),
+});
+const ENDPOINT_NAMES: Readonly<Record<PicomEndpointKind, string>> = Object.freeze({
+  picom: 'Picom',
+  server: 'PicomServer',
+  client: 'PicomClient',
+});
+
 const INVALID_SERVICE_CHARS = /[.*>\s]/;
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 let portWarned = false;
 
 /**
@@ -52,12 +101,10 @@ let portWarned = false;
  */
 export function validateServiceName(service: unknown): string {
   if (typeof service !== 'string' || service.length === 0) {
-    throw new PicomOptionsError(`Invalid service name ${describe(service)}: expected a non-empty string`);
+    throw new PicomOptionsError(MESSAGES.serviceNameNotString(describe(service)));
   }
   if (INVALID_SERVICE_CHARS.test(service)) {
-    throw new PicomOptionsError(
-      `Invalid service name ${JSON.stringify(service)}: it must be one NATS token, without ".", "*", ">" or spaces`,
-    );
+    throw new PicomOptionsError(MESSAGES.serviceNameNotToken(service));
   }
   return service;
 }
@@ -65,22 +112,38 @@ export function validateServiceName(service: unknown): string {
 /**
  * Splits `nats://user:pass@host:4222` or `nats://token@host:4222` into the
  * address and its credentials; the NATS client does not read them from URLs.
+ * Only `nats://`, `tls://` and scheme-less `host[:port]` are accepted.
+ *
+ * @param where where the address was written (`"servers"[1]`), for the error
+ * @throws {PicomOptionsError} naming the address with its credentials masked
  */
-export function parseServer(input: string): ParsedServer {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `nats://${input}`;
+export function parseServer(input: string, where?: string): ParsedServer {
+  // Errors name the address, never its credentials.
+  const entry = MESSAGES.serverEntry(maskCredentials(input), where);
+  const scheme = SCHEME.exec(input)?.[1]?.toLowerCase();
+  if (scheme === 'ws' || scheme === 'wss') {
+    // transport-node's connect() refuses these too, but only once a first call connects.
+    throw new PicomOptionsError(MESSAGES.serverWebSocket(entry));
+  }
+  if (scheme !== undefined && scheme !== 'nats' && scheme !== 'tls') {
+    // nats.js would strip any scheme and dial plain TCP, so http:// would "work" by accident.
+    throw new PicomOptionsError(MESSAGES.serverScheme(entry, `${scheme}:`));
+  }
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(scheme === undefined ? `nats://${input}` : input);
   } catch {
-    // Never echo the input: it may carry credentials.
-    throw new PicomOptionsError('Invalid server address: expected "host:port" or "nats://[credentials@]host:port"');
+    throw new PicomOptionsError(MESSAGES.serverUnparsable(entry));
   }
   if (!url.host) {
-    throw new PicomOptionsError('Invalid server address: it names no host');
+    throw new PicomOptionsError(MESSAGES.serverWithoutHost(entry));
+  }
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+    throw new PicomOptionsError(MESSAGES.serverPath(entry));
   }
   const server = `${url.protocol}//${url.host}`;
-  const user = url.username ? decodeCredential(url.username) : undefined;
-  const pass = url.password ? decodeCredential(url.password) : undefined;
+  const user = url.username ? decodeCredential(url.username, entry) : undefined;
+  const pass = url.password ? decodeCredential(url.password, entry) : undefined;
   if (user !== undefined && pass === undefined) {
     return { server, token: user };
   }
@@ -88,15 +151,34 @@ export function parseServer(input: string): ParsedServer {
 }
 
 /**
+ * Validates the timeout of one call: `undefined` means `fallback` (the
+ * endpoint's timeout); anything else must be a finite number of ms above 0.
+ *
+ * @throws {PicomOptionsError} naming the value
+ */
+export function callTimeout(value: unknown, fallback: number): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new PicomOptionsError(MESSAGES.callTimeout(describe(value)));
+  }
+  return value;
+}
+
+/**
  * Applies defaults and validates every option in one place; invalid options
- * throw a `PicomOptionsError` naming the option.
+ * throw a `PicomOptionsError` naming the option. Keys that are not options of
+ * `endpoint` are refused, whatever their value: a typo is a typo.
  */
 export function resolvePicomOptions(
   options: PicomOptions = {},
   clientName = 'picom',
   defaultLogger: PicomLogger = SILENT_LOGGER,
+  endpoint: PicomEndpointKind = 'picom',
 ): ResolvedPicomOptions {
   requireOptionsObject(options);
+  refuseUnknownKeys(options, endpoint);
   const timeout = positiveNumber(options, 'timeout', DEFAULT_TIMEOUT);
   const retries = integer(options, 'retries', DEFAULT_RETRIES, -1);
   const ttl = positiveNumber(options, 'ttl', DEFAULT_TTL);
@@ -108,17 +190,17 @@ export function resolvePicomOptions(
   const logger = options.logger === undefined ? defaultLogger : resolveLogger(options.logger);
   if (options.port !== undefined) {
     if (typeof options.port !== 'number') {
-      throw new PicomOptionsError(`Invalid option "port" ${describe(options.port)}: expected a number`);
+      throw new PicomOptionsError(MESSAGES.optionNotNumber('port', describe(options.port)));
     }
     warnPortOnce();
   }
   for (const key of ['token', 'user', 'pass', 'inboxPrefix', 'name'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'string') {
-      throw new PicomOptionsError(`Invalid option "${key}": expected a string`);
+      throw new PicomOptionsError(MESSAGES.optionNotString(key));
     }
   }
 
-  const parsed = serverList(options.servers).map(parseServer);
+  const parsed = resolveServers(options.servers);
   const fromUrl = parsed.find((p) => p.user !== undefined || p.token !== undefined);
   const connection: ConnectionOptions = {
     servers: parsed.map((p) => p.server),
@@ -156,31 +238,147 @@ export function resolvePicomOptions(
   };
 }
 
-function decodeCredential(value: string): string {
+function decodeCredential(value: string, entry: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    // Never echo the value: it is a secret.
-    throw new PicomOptionsError('Invalid server address: malformed percent-encoding in its credentials (write "%" as "%25")');
+    throw new PicomOptionsError(MESSAGES.serverPercentEncoding(entry));
   }
 }
 
 /** Options must be an object: a string or number would silently mean "all defaults". */
 export function requireOptionsObject(options: unknown): asserts options is object {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new PicomOptionsError(`Invalid options ${describe(options)}: expected an object`);
+    throw new PicomOptionsError(MESSAGES.invalidOptions(describe(options)));
   }
 }
 
-function serverList(servers: unknown): string[] {
-  if (servers === undefined) {
-    return [...DEFAULT_SERVERS];
+function refuseUnknownKeys(options: object, endpoint: PicomEndpointKind): void {
+  const valid = VALID_KEYS[endpoint];
+  const refused = Object.keys(options).filter((key) => !valid.includes(key));
+  const [first, ...others] = refused;
+  if (first === undefined) {
+    return;
   }
+  const message = refusal(first, endpoint, valid);
+  throw new PicomOptionsError(others.length === 0 ? message : message + MESSAGES.alsoRefused(others));
+}
+
+function refusal(key: string, endpoint: PicomEndpointKind, valid: readonly string[]): string {
+  if (endpoint === 'client' && Object.hasOwn(SERVE_KEYS, key)) {
+    return MESSAGES.serveOptionOnClient(key);
+  }
+  if (key === 'service') {
+    return endpoint === 'client' ? MESSAGES.serviceOnClient : MESSAGES.serviceOnPicom;
+  }
+  const hint = Object.hasOwn(FOREIGN_OPTION_HINTS, key) ? FOREIGN_OPTION_HINTS[key] : undefined;
+  if (hint !== undefined) {
+    return MESSAGES.foreignOption(key, ENDPOINT_NAMES[endpoint], hint);
+  }
+  return MESSAGES.unknownOption(key, ENDPOINT_NAMES[endpoint], closest(key, valid), valid);
+}
+
+// The valid key a typo most likely meant: within 1 edit for short keys (more
+// would suggest unrelated words), 2 for longer ones; on a tie, the one sharing
+// more letters (`tsl` is `tls`, not `ttl`).
+function closest(key: string, valid: readonly string[]): string | undefined {
+  const typed = key.toLowerCase();
+  const limit = typed.length < 5 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  let bestShared = 0;
+  for (const candidate of valid) {
+    const lower = candidate.toLowerCase();
+    const distance = editDistance(typed, lower, limit);
+    const shared = distance <= limit ? sharedLetters(typed, lower) : 0;
+    if (distance < bestDistance || (distance === bestDistance && shared > bestShared)) {
+      best = candidate;
+      bestDistance = distance;
+      bestShared = shared;
+    }
+  }
+  return best;
+}
+
+function sharedLetters(a: string, b: string): number {
+  const left = [...b];
+  let shared = 0;
+  for (const letter of a) {
+    const index = left.indexOf(letter);
+    if (index !== -1) {
+      left.splice(index, 1);
+      shared++;
+    }
+  }
+  return shared;
+}
+
+// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`; a
+// swap counts as one edit because transposed letters are the commonest typo.
+// Anything past `limit` is reported as `limit + 1`.
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) {
+    return limit + 1;
+  }
+  // Three rows suffice: a swap looks two rows back.
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, beforePrevious[j - 2]! + 1);
+      }
+      current.push(value);
+    }
+    beforePrevious = previous;
+    previous = current;
+  }
+  return Math.min(previous[b.length]!, limit + 1);
+}
+
+// `servers` when given, else PICOM_SERVERS when set, else the default: read at
+// each resolve so that tests and launchers may set it after import.
+function resolveServers(servers: unknown): ParsedServer[] {
+  if (servers !== undefined) {
+    return serverList(servers, 'option "servers"', '"servers"');
+  }
+  const fromEnv = process.env[SERVERS_ENV];
+  // An empty variable is how shells and compose files spell "unset".
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return serverList(fromEnv, SERVERS_ENV, SERVERS_ENV, MESSAGES.fromEnvironment);
+  }
+  return DEFAULT_SERVERS.map((server) => parseServer(server));
+}
+
+// A refused entry is named by `name` and, in a list, its index: with several
+// servers, the address alone may not say which one was meant.
+function serverList(servers: unknown, source: string, name: string, suffix = ''): ParsedServer[] {
   const list = typeof servers === 'string' ? servers.split(',').map((s) => s.trim()) : servers;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string' && s.length > 0)) {
-    throw new PicomOptionsError('Invalid option "servers": expected a non-empty string or array of strings');
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new PicomOptionsError(MESSAGES.invalidServerList(source, describe(servers)));
   }
-  return list;
+  return list.map((entry: unknown, index) => {
+    const where = (list.length === 1 && !Array.isArray(servers) ? name : `${name}[${index}]`) + suffix;
+    if (typeof entry !== 'string' || entry.length === 0) {
+      throw new PicomOptionsError(MESSAGES.invalidServerEntry(where, describe(entry)));
+    }
+    return parseServer(entry, where);
+  });
+}
+
+// Masks everything between the scheme and the last "@": an unparsable address
+// may hold a password with an unencoded "@", "/" or "#", none of which may leak.
+function maskCredentials(input: string): string {
+  const at = input.lastIndexOf('@');
+  if (at === -1) {
+    return input;
+  }
+  const scheme = SCHEME.exec(input);
+  const start = scheme && scheme[0].length <= at ? scheme[0].length : 0;
+  return `${input.slice(0, start)}***${input.slice(at)}`;
 }
 
 function positiveNumber(options: PicomOptions, key: 'timeout' | 'ttl' | 'connectTimeout', fallback: number): number {
@@ -189,7 +387,7 @@ function positiveNumber(options: PicomOptions, key: 'timeout' | 'ttl' | 'connect
     return fallback;
   }
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new PicomOptionsError(`Invalid option "${key}" ${describe(value)}: expected a positive number`);
+    throw new PicomOptionsError(MESSAGES.optionNotPositive(key, describe(value)));
   }
   return value;
 }
@@ -205,7 +403,7 @@ function integer(
     return fallback;
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new PicomOptionsError(`Invalid option "${key}" ${describe(value)}: expected an integer >= ${min}`);
+    throw new PicomOptionsError(MESSAGES.optionNotInteger(key, describe(value), min));
   }
   return value;
 }
@@ -221,7 +419,7 @@ function resolveLogger(logger: unknown): PicomLogger {
     typeof candidate.warn !== 'function' ||
     typeof candidate.log !== 'function'
   ) {
-    throw new PicomOptionsError('Invalid option "logger": expected an object with error(), warn() and log()');
+    throw new PicomOptionsError(MESSAGES.invalidLogger);
   }
   return candidate as PicomLogger;
 }
@@ -236,16 +434,7 @@ function warnPortOnce(): void {
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value) && value.length === 0) return '[]';
   return `of type ${Array.isArray(value) ? 'array' : typeof value}`;
 }
 
-/** A per-call timeout: `undefined` means the endpoint's; anything but a positive number is refused. */
-export function callTimeout(value: unknown, fallback: number): number {
-  if (value === undefined) {
-    return fallback;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new PicomOptionsError(`Invalid timeout ${describe(value)} for this call: expected a positive number of milliseconds`);
-  }
-  return value;
-}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Controller } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
+import { ClientsModule, MessagePattern } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import {
   DEFAULT_RETRIES,
@@ -14,9 +14,21 @@ import {
   PicomOptionsError,
   PicomStatus,
 } from 'picom';
-import { PicomClient, PicomServer } from 'picom/nest';
+import { PicomClient, PicomModule, PicomRecord, PicomRecordBuilder, PicomServer } from 'picom/nest';
 import { freePort, startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
-import { createNestService } from '../fixtures/nest-app.fixture.js';
+import { createNestContext, createNestService } from '../fixtures/nest-app.fixture.js';
+
+/** Runs `fn` with PICOM_SERVERS set to `value`, then restores what was there. */
+async function withServersEnv<T>(value: string, fn: () => Promise<T> | T): Promise<T> {
+  const saved = process.env['PICOM_SERVERS'];
+  process.env['PICOM_SERVERS'] = value;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env['PICOM_SERVERS'];
+    else process.env['PICOM_SERVERS'] = saved;
+  }
+}
 
 @Controller()
 class PingController {
@@ -127,6 +139,28 @@ describe('options against a real server', () => {
       }),
       'something listens on the "port" given to Picom',
     );
+  });
+});
+
+describe('PICOM_SERVERS against a real server', () => {
+  it('is where Picom, PicomServer and PicomClient connect when servers is not given', async (t) => {
+    const nats = await startNatsServer();
+    t.after(() => nats.stop());
+    await withServersEnv(nats.hostport, async () => {
+      const picom = new Picom('fromenv', { timeout: 3_000 });
+      t.after(() => picom.close());
+      await picom.expose({ ping: () => 'pong' });
+      assert.equal(await picom.request('fromenv.ping', {}), 'pong');
+      const svc = await createNestService({ controllers: [PingController] }, { service: 'fromenvnest' });
+      t.after(() => svc.close());
+      const client = new PicomClient({ timeout: 3_000 });
+      t.after(() => client.close());
+      assert.equal(await firstValueFrom(client.send('fromenv.ping', {})), 'pong');
+      assert.equal(await picom.request('fromenvnest.ping', {}), 'pong');
+      // All three went to the server the variable names.
+      const connz = await nats.monitor<{ num_connections: number }>('connz');
+      assert.equal(connz.num_connections, 3);
+    });
   });
 });
 
@@ -268,6 +302,21 @@ describe('invalid options throw a clear error at construction', () => {
     ['string port', { port: '3000' }, /"port"/],
     ['object logger', { logger: {} }, /"logger"/],
     ['numeric token', { token: 42 }, /"token"/],
+    ['unknown key', { frobnicate: true }, /^Unknown option "frobnicate" for Picom(Server|Client)?; valid options: /],
+    ['unknown key with an undefined value', { frobnicate: undefined }, /^Unknown option "frobnicate"/],
+    ['typo of timeout', { timout: 1_000 }, /^Unknown option "timout" for Picom(Server|Client)?: did you mean "timeout"\?$/],
+    ['typo of servers', { server: '127.0.0.1:1' }, /^Unknown option "server" for Picom(Server|Client)?: did you mean "servers"\?$/],
+    ['Nest serializer', { serializer: { serialize: (v: unknown) => v } }, /^Option "serializer" does not apply to Picom(Server|Client)?: Picom's wire format is fixed JSON envelopes/],
+    ['Nest queue', { queue: 'workers' }, /^Option "queue" does not apply .*: the queue group is always the service name/],
+    ['Nest headers', { headers: { a: 'b' } }, /^Option "headers" does not apply .*PicomRecordBuilder\.setHeaders\(\)/],
+    ['Nest gracefulShutdown', { gracefulShutdown: true }, /^Option "gracefulShutdown" does not apply .*always drains/],
+    ['nats.js url', { url: 'nats://127.0.0.1:1' }, /^Option "url" does not apply .*use "servers"/],
+    ['nats.js maxReconnectAttempts', { maxReconnectAttempts: 5 }, /^Option "maxReconnectAttempts" does not apply .*use "retries"/],
+    ['nats.js pingInterval', { pingInterval: 1_000 }, /^Option "pingInterval" does not apply .*use "ttl"/],
+    ['http:// server', { servers: 'http://127.0.0.1:4222' }, /^Invalid server address "http:\/\/127\.0\.0\.1:4222" in "servers": http:\/\/ is not a NATS scheme/],
+    ['ws:// server', { servers: ['ws://127.0.0.1:8080'] }, /^Invalid server address "ws:\/\/127\.0\.0\.1:8080" in "servers"\[0\]: .*WebSocket needs wsconnect\(\)/],
+    ['bad entry in an array', { servers: ['127.0.0.1:1', 'https://bob:hunter2@h:1'] }, /^Invalid server address "https:\/\/\*\*\*@h:1" in "servers"\[1\]: /],
+    ['bad entry in a comma-separated string', { servers: '127.0.0.1:1, 127.0.0.1:2,nats://h:3/path' }, /^Invalid server address "nats:\/\/h:3\/path" in "servers"\[2\]: /],
   ];
 
   for (const [what, options, naming] of badOptions) {
@@ -282,6 +331,105 @@ describe('invalid options throw a clear error at construction', () => {
       assert.throws(() => new PicomClient(options), check);
     });
   }
+
+  it('a refused key is reported for the endpoint it was given to', () => {
+    const naming = (endpoint: string) => (err: unknown): boolean => {
+      assert.ok(err instanceof PicomOptionsError, String(err));
+      assert.ok(err.message.startsWith(`Option "queue" does not apply to ${endpoint}: `), err.message);
+      return true;
+    };
+    assert.throws(() => new Picom('valid', { queue: 'q' } as never), naming('Picom'));
+    assert.throws(() => new PicomServer({ service: 'valid', queue: 'q' } as never), naming('PicomServer'));
+    assert.throws(() => new PicomClient({ queue: 'q' } as never), naming('PicomClient'));
+  });
+
+  it('a refused server address never echoes its credentials', () => {
+    const servers = ['127.0.0.1:1', 'https://bob:hunter2@h:1'];
+    for (const construct of [
+      () => new Picom('valid', { servers }),
+      () => new PicomServer({ service: 'valid', servers }),
+      () => new PicomClient({ servers }),
+    ]) {
+      assert.throws(construct, (err: unknown) => {
+        assert.ok(err instanceof PicomOptionsError);
+        assert.doesNotMatch(err.message, /bob|hunter2/);
+        return true;
+      });
+    }
+  });
+
+  it('serve options are refused by PicomClient and taken by Picom and PicomServer', () => {
+    for (const [key, value] of [['gracePeriod', 100], ['handlerTimeout', 100], ['maxConcurrency', 2], ['maxQueued', 5]] as const) {
+      assert.throws(
+        () => new PicomClient({ [key]: value } as never),
+        (err: unknown) => {
+          assert.ok(err instanceof PicomOptionsError, String(err));
+          assert.equal(err.message, `Option "${key}" does not apply to PicomClient: it applies to serving endpoints (Picom, PicomServer)`);
+          return true;
+        },
+      );
+      assert.doesNotThrow(() => new Picom('valid', { servers: '127.0.0.1:1', [key]: value }));
+      assert.doesNotThrow(() => new PicomServer({ service: 'valid', servers: '127.0.0.1:1', [key]: value }));
+    }
+  });
+
+  it('"service" is taken by PicomServer only', () => {
+    assert.throws(() => new Picom('valid', { service: 'other' } as never), /"service" does not apply to Picom: .*new Picom\(name, options\)/);
+    assert.throws(() => new PicomClient({ service: 'other' } as never), /"service" does not apply to PicomClient: /);
+  });
+
+  it('an invalid PICOM_SERVERS is refused by all three endpoints, saying where it came from', async () => {
+    await withServersEnv('127.0.0.1:1, http://127.0.0.1:2', () => {
+      const check = (err: unknown): boolean => {
+        assert.ok(err instanceof PicomOptionsError, String(err));
+        assert.match(err.message, /^Invalid server address "http:\/\/127\.0\.0\.1:2" in PICOM_SERVERS\[1\] \(environment variable\): /);
+        return true;
+      };
+      assert.throws(() => new Picom('valid'), check);
+      assert.throws(() => new PicomServer({ service: 'valid' }), check);
+      assert.throws(() => new PicomClient(), check);
+      // The option wins over the variable.
+      assert.doesNotThrow(() => new PicomClient({ servers: '127.0.0.1:1' }));
+    });
+  });
+
+  it('PicomModule.register and ClientsModule.register refuse unknown keys when they build the client', async () => {
+    await assert.rejects(createNestContext({ imports: [PicomModule.register({ servers: '127.0.0.1:1', timout: 5 } as never)] }), (err: unknown) => {
+      assert.ok(err instanceof PicomOptionsError, String(err));
+      assert.match(err.message, /^Unknown option "timout" for PicomClient: did you mean "timeout"\?$/);
+      return true;
+    });
+    // ClientsModule builds its clients inside register() itself.
+    assert.throws(
+      () => ClientsModule.register([{ name: 'X', customClass: PicomClient, options: { servers: '127.0.0.1:1', queue: 'q' } }]),
+      (err: unknown) => {
+        assert.ok(err instanceof PicomOptionsError, String(err));
+        assert.match(err.message, /^Option "queue" does not apply to PicomClient: /);
+        return true;
+      },
+    );
+    // The module's own keys never reach the client.
+    const ctx = await createNestContext({
+      imports: [PicomModule.register({ servers: '127.0.0.1:1', clientName: 'NAMED', isGlobal: true })],
+    });
+    try {
+      assert.ok(ctx.get(PicomClient) instanceof PicomClient);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('a per-call timeout that is not a positive number is refused at once by the record builder', () => {
+    for (const bad of [0, -1, Number.NaN, '500']) {
+      assert.throws(() => new PicomRecordBuilder({}).setTimeout(bad as number), (err: unknown) => {
+        assert.ok(err instanceof PicomOptionsError, String(err));
+        assert.match(err.message, /^Invalid timeout .* for this call: expected a positive number of milliseconds$/);
+        return true;
+      });
+    }
+    assert.throws(() => new PicomRecord({}, undefined, 0), /^PicomOptionsError: Invalid timeout 0 for this call/);
+    assert.equal(new PicomRecordBuilder({}).setTimeout(250).build().timeout, 250);
+  });
 
   for (const [what, options] of [
     ['negative gracePeriod', { gracePeriod: -1 }],

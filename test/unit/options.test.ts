@@ -1,10 +1,35 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { DEFAULT_GRACE_PERIOD, DEFAULT_RETRIES, DEFAULT_SERVERS, DEFAULT_TIMEOUT, DEFAULT_TTL } from '../../lib/constants.js';
+import { after, before, describe, it } from 'node:test';
+import {
+  DEFAULT_GRACE_PERIOD,
+  DEFAULT_RETRIES,
+  DEFAULT_SERVERS,
+  DEFAULT_TIMEOUT,
+  DEFAULT_TTL,
+  FOREIGN_OPTION_HINTS,
+  SERVERS_ENV,
+} from '../../lib/constants.js';
 import { PicomError, PicomOptionsError } from '../../lib/errors/index.js';
 import type { PicomLogger } from '../../lib/interfaces/picom-logger.interface.js';
 import type { PicomOptions } from '../../lib/interfaces/picom-options.interface.js';
-import { parseServer, resolvePicomOptions, validateServiceName } from '../../lib/options/picom-options.resolver.js';
+import { PicomRecord, PicomRecordBuilder } from '../../lib/nest/record-builders/picom.record-builder.js';
+import {
+  callTimeout,
+  parseServer,
+  resolvePicomOptions,
+  validateServiceName,
+  type PicomEndpointKind,
+} from '../../lib/options/picom-options.resolver.js';
+
+// The defaults below must not depend on the shell running the tests.
+const savedServersEnv = process.env[SERVERS_ENV];
+before(() => {
+  delete process.env[SERVERS_ENV];
+});
+after(() => {
+  if (savedServersEnv === undefined) delete process.env[SERVERS_ENV];
+  else process.env[SERVERS_ENV] = savedServersEnv;
+});
 
 /** Options as a user without type checking could pass them. */
 const loose = (options: Record<string, unknown>): PicomOptions => options as PicomOptions;
@@ -25,10 +50,10 @@ function optionsError(fn: () => unknown, pattern?: RegExp): string {
 }
 
 describe('resolvePicomOptions defaults', () => {
-  it('match the seed README', () => {
+  it('match the seed README, except retries (reconnect for ever)', () => {
     assert.deepEqual(DEFAULT_SERVERS, ['127.0.0.1:4222']);
     assert.equal(DEFAULT_TIMEOUT, 30_000);
-    assert.equal(DEFAULT_RETRIES, 3);
+    assert.equal(DEFAULT_RETRIES, -1);
     assert.equal(DEFAULT_TTL, 30);
   });
 
@@ -36,7 +61,7 @@ describe('resolvePicomOptions defaults', () => {
     for (const resolved of [resolvePicomOptions(), resolvePicomOptions({})]) {
       assert.deepEqual(resolved.servers, ['nats://127.0.0.1:4222']);
       assert.equal(resolved.timeout, 30_000);
-      assert.equal(resolved.retries, 3);
+      assert.equal(resolved.retries, -1);
       assert.equal(resolved.ttl, 30);
       assert.equal(resolved.gracePeriod, DEFAULT_GRACE_PERIOD);
       assert.equal(resolved.maxConcurrency, Infinity);
@@ -44,7 +69,8 @@ describe('resolvePicomOptions defaults', () => {
       assert.deepEqual(resolved.connection, {
         servers: ['nats://127.0.0.1:4222'],
         name: 'picom',
-        maxReconnectAttempts: 3,
+        maxReconnectAttempts: -1,
+        timeout: 5_000,
         pingInterval: 10_000,
         maxPingOut: 2,
         noAsyncTraces: true,
@@ -326,5 +352,372 @@ describe('validateServiceName', () => {
       const message = optionsError(() => validateServiceName(name), /one NATS token, without "\.", "\*", ">" or spaces/);
       assert.ok(message.includes(JSON.stringify(name)), `message names ${JSON.stringify(name)}: ${message}`);
     }
+  });
+});
+
+const ENDPOINTS: readonly PicomEndpointKind[] = ['picom', 'server', 'client'];
+const ENDPOINT_NAMES: Record<PicomEndpointKind, string> = { picom: 'Picom', server: 'PicomServer', client: 'PicomClient' };
+const CONNECTION_KEYS = [
+  'servers', 'timeout', 'retries', 'connectTimeout', 'ttl', 'port', 'token',
+  'user', 'pass', 'authenticator', 'tls', 'inboxPrefix', 'name', 'logger',
+];
+const SERVE_KEYS = ['gracePeriod', 'handlerTimeout', 'maxConcurrency', 'maxQueued'];
+
+/** Resolves `options` for `endpoint` as the endpoint's constructor does. */
+const resolveFor = (endpoint: PicomEndpointKind, options: Record<string, unknown>) =>
+  resolvePicomOptions(loose(options), 'picom:test', undefined, endpoint);
+
+describe('resolvePicomOptions unknown keys', () => {
+  it('refuses an unknown key on every endpoint, naming it and the endpoint, and lists the valid options', () => {
+    for (const endpoint of ENDPOINTS) {
+      const message = optionsError(() => resolveFor(endpoint, { frobnicate: true }), /Unknown option "frobnicate"/);
+      assert.ok(message.includes(`for ${ENDPOINT_NAMES[endpoint]};`), message);
+      assert.match(message, /; valid options: (service, )?servers, timeout, /);
+      assert.doesNotMatch(message, /did you mean/);
+    }
+    // The client's list leaves out what it refuses.
+    const clientMessage = optionsError(() => resolveFor('client', { frobnicate: true }));
+    assert.doesNotMatch(clientMessage, /gracePeriod|service\b/);
+    assert.match(optionsError(() => resolveFor('server', { frobnicate: true })), /valid options: service, servers/);
+  });
+
+  it('refuses an unknown key whatever its value, undefined included', () => {
+    for (const value of [undefined, null, 0, '', false, {}]) {
+      optionsError(() => resolveFor('picom', { timout: value }), /Unknown option "timout"/);
+    }
+  });
+
+  it('accepts valid keys whose value is undefined, as if absent', () => {
+    const allUndefined = Object.fromEntries([...CONNECTION_KEYS, ...SERVE_KEYS].map((key) => [key, undefined]));
+    const resolved = resolveFor('picom', allUndefined);
+    assert.equal(resolved.timeout, DEFAULT_TIMEOUT);
+    assert.deepEqual(resolved.servers, ['nats://127.0.0.1:4222']);
+  });
+
+  it('accepts every option of each endpoint', () => {
+    const connection = {
+      servers: 'h:1', timeout: 1, retries: 0, connectTimeout: 1, ttl: 1, port: 1, token: 't', user: 'u', pass: 'p',
+      authenticator: () => ({}), tls: {}, inboxPrefix: '_I', name: 'n', logger: console,
+    };
+    const serve = { gracePeriod: 0, handlerTimeout: 0, maxConcurrency: 1, maxQueued: 0 };
+    assert.deepEqual(Object.keys(connection), CONNECTION_KEYS);
+    assert.deepEqual(Object.keys(serve), SERVE_KEYS);
+    assert.doesNotThrow(() => resolveFor('client', connection));
+    assert.doesNotThrow(() => resolveFor('picom', { ...connection, ...serve }));
+    assert.doesNotThrow(() => resolveFor('server', { service: 'svc', ...connection, ...serve }));
+  });
+
+  it('suggests the option a typo meant', () => {
+    const typos: [string, string][] = [
+      ['timout', 'timeout'],
+      ['tiemout', 'timeout'],
+      ['Timeout', 'timeout'],
+      ['server', 'servers'],
+      ['Servers', 'servers'],
+      ['SERVERS', 'servers'],
+      ['INBOXPREFIX', 'inboxPrefix'],
+      ['retires', 'retries'],
+      ['tsl', 'tls'],
+      ['ttls', 'ttl'],
+      ['connectTimout', 'connectTimeout'],
+      ['inboxprefix', 'inboxPrefix'],
+      ['loger', 'logger'],
+    ];
+    for (const endpoint of ENDPOINTS) {
+      for (const [typo, meant] of typos) {
+        optionsError(
+          () => resolveFor(endpoint, { [typo]: 1 }),
+          new RegExp(`^Unknown option "${typo}" for ${ENDPOINT_NAMES[endpoint]}: did you mean "${meant}"\\?$`),
+        );
+      }
+    }
+    optionsError(() => resolveFor('picom', { gracePeriode: 1 }), /did you mean "gracePeriod"\?/);
+    optionsError(() => resolveFor('server', { servise: 'x' }), /did you mean "service"\?/);
+  });
+
+  it('suggests nothing when no option is close', () => {
+    for (const key of ['host', 'address', 'hostname', 'xyz', 'a']) {
+      assert.doesNotMatch(optionsError(() => resolveFor('picom', { [key]: 1 }), /Unknown option/), /did you mean/);
+    }
+    // A serve option is no suggestion for a client.
+    assert.doesNotMatch(optionsError(() => resolveFor('client', { gracePeriode: 1 })), /did you mean/);
+  });
+
+  it('names every refused key when there are several', () => {
+    const message = optionsError(() => resolveFor('picom', { timout: 1, servers: 'h:1', queue: 'q', foo: 1 }));
+    assert.match(message, /^Unknown option "timout" for Picom: did you mean "timeout"\?; also refused: "queue", "foo"$/);
+  });
+
+  it('does not take Object.prototype names for table entries', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__defineGetter__']) {
+      optionsError(() => resolveFor('picom', { [key]: 1 }), new RegExp(`^Unknown option "${key}" for Picom; valid options`));
+    }
+  });
+});
+
+describe('resolvePicomOptions options of Nest and nats.js', () => {
+  it('explains every entry of the table on every endpoint', () => {
+    assert.ok(Object.isFrozen(FOREIGN_OPTION_HINTS));
+    for (const [key, hint] of Object.entries(FOREIGN_OPTION_HINTS)) {
+      for (const endpoint of ENDPOINTS) {
+        const message = optionsError(() => resolveFor(endpoint, { [key]: undefined }));
+        assert.equal(message, `Option ${JSON.stringify(key)} does not apply to ${ENDPOINT_NAMES[endpoint]}: ${hint}`);
+      }
+    }
+  });
+
+  it('covers every option of Nest\'s Transport.NATS and of nats.js connect() that Picom does not take', () => {
+    // Nest 12's NatsOptions['options'] and nats.js v3's ConnectionOptions, top level.
+    const nest = [
+      'headers', 'authenticator', 'debug', 'ignoreClusterUpdates', 'inboxPrefix', 'encoding', 'name', 'user', 'pass',
+      'maxPingOut', 'maxReconnectAttempts', 'reconnectTimeWait', 'reconnectJitter', 'reconnectJitterTLS',
+      'reconnectDelayHandler', 'servers', 'nkey', 'reconnect', 'pedantic', 'tls', 'queue', 'serializer', 'deserializer',
+      'userJWT', 'nonceSigner', 'userCreds', 'useOldRequestStyle', 'pingInterval', 'preserveBuffers',
+      'waitOnFirstConnect', 'verbose', 'noEcho', 'noRandomize', 'timeout', 'token', 'yieldTime', 'tokenHandler',
+      'gracefulShutdown', 'gracePeriod',
+    ];
+    const natsJs = [
+      'authenticator', 'debug', 'maxPingOut', 'maxReconnectAttempts', 'name', 'noEcho', 'noRandomize', 'pass',
+      'pedantic', 'pingInterval', 'port', 'reconnect', 'reconnectDelayHandler', 'reconnectJitter', 'reconnectJitterTLS',
+      'reconnectTimeWait', 'servers', 'timeout', 'tls', 'token', 'user', 'verbose', 'waitOnFirstConnect',
+      'ignoreClusterUpdates', 'inboxPrefix', 'ignoreAuthErrorAbort', 'noAsyncTraces', 'resolve', 'reconnectToServer',
+    ];
+    const picomKeys = new Set([...CONNECTION_KEYS, ...SERVE_KEYS]);
+    for (const key of new Set([...nest, ...natsJs])) {
+      assert.ok(picomKeys.has(key) || Object.hasOwn(FOREIGN_OPTION_HINTS, key), `"${key}" has no explanation`);
+    }
+  });
+
+  it('names the Picom equivalent of the usual ones', () => {
+    const expectations: [string, RegExp[]][] = [
+      ['serializer', [/wire format is fixed JSON envelopes/, /old Picom processes/]],
+      ['deserializer', [/wire format is fixed JSON envelopes/]],
+      ['queue', [/queue group is always the service name/]],
+      ['headers', [/PicomRecordBuilder\.setHeaders\(\)/, /request\(subject, message, \{ headers \}\)/]],
+      ['url', [/use "servers"/]],
+      ['maxReconnectAttempts', [/use "retries"/]],
+      ['reconnectTimeWait', [/"retries"/]],
+      ['pingInterval', [/use "ttl"/]],
+      ['maxPingOut', [/use "ttl"/]],
+      ['gracefulShutdown', [/always drains/, /"gracePeriod"/]],
+      ['caFile', [/inside the "tls" option/]],
+      ['userCreds', [/credsAuthenticator\(\)/]],
+      ['clientName', [/PicomModule\.register\(\)/]],
+    ];
+    for (const [key, patterns] of expectations) {
+      const message = optionsError(() => resolveFor('client', { [key]: 'x' }), new RegExp(`^Option "${key}" does not apply to PicomClient: `));
+      for (const pattern of patterns) assert.match(message, pattern, key);
+    }
+  });
+
+  it('refuses serve options on a client, saying they apply to serving endpoints', () => {
+    for (const key of SERVE_KEYS) {
+      optionsError(
+        () => resolveFor('client', { [key]: 1 }),
+        new RegExp(`^Option "${key}" does not apply to PicomClient: it applies to serving endpoints \\(Picom, PicomServer\\)$`),
+      );
+      assert.doesNotThrow(() => resolveFor('picom', { [key]: 1 }));
+      assert.doesNotThrow(() => resolveFor('server', { [key]: 1 }));
+    }
+  });
+
+  it('takes "service" on a PicomServer only, and says where it goes elsewhere', () => {
+    assert.doesNotThrow(() => resolveFor('server', { service: 'svc' }));
+    optionsError(() => resolveFor('picom', { service: 'svc' }), /"service" does not apply to Picom: .*new Picom\(name, options\)/);
+    optionsError(() => resolveFor('client', { service: 'svc' }), /"service" does not apply to PicomClient: .*send\("service\.method", data\)/);
+  });
+
+  it('treats a call without the endpoint argument as plain Picom', () => {
+    assert.equal(resolvePicomOptions({ gracePeriod: 5 }).gracePeriod, 5);
+    optionsError(() => resolvePicomOptions(loose({ service: 'svc' })), /does not apply to Picom:/);
+  });
+});
+
+describe('resolvePicomOptions server address rules', () => {
+  const servers = (value: unknown): string[] => resolvePicomOptions(loose({ servers: value })).servers;
+
+  it('accepts nats://, tls://, host:port and host alone, in any case', () => {
+    assert.deepEqual(servers(['NATS://h:1', 'Tls://h:2', 'h:3', 'h', '[::1]', 'nats://h:4/']), [
+      'nats://h:1',
+      'tls://h:2',
+      'nats://h:3',
+      'nats://h',
+      'nats://[::1]',
+      'nats://h:4',
+    ]);
+  });
+
+  it('refuses other schemes, naming the address', () => {
+    for (const address of ['http://127.0.0.1:4222', 'https://h:443', 'nats-route://h:6222', 'tcp://h:4222', 'HTTP://h']) {
+      const message = optionsError(() => servers(address), /is not a NATS scheme; use nats:\/\/, tls:\/\/ or plain host:port$/);
+      assert.ok(message.startsWith(`Invalid server address ${JSON.stringify(address)} in "servers": `), message);
+    }
+  });
+
+  it('refuses WebSocket addresses: Node\'s transport speaks TCP', () => {
+    for (const address of ['ws://h:80', 'wss://h:443', 'WSS://h']) {
+      const message = optionsError(() => servers(address));
+      assert.equal(
+        message,
+        `Invalid server address ${JSON.stringify(address)} in "servers": Picom's Node transport speaks TCP (nats://, tls://); ` +
+          'WebSocket needs wsconnect() from @nats-io/nats-core, which Picom does not use',
+      );
+    }
+  });
+
+  it('refuses a path, a query or a fragment', () => {
+    for (const address of ['nats://h:4222/path', 'h:4222?x=1', 'h:4222#top']) {
+      optionsError(() => servers(address), /has no path, query or fragment/);
+    }
+  });
+
+  it('names the refused entry and its index, in an array or a comma-separated string', () => {
+    optionsError(() => servers(['h:1', 'h:2', 'http://h:3']), /^Invalid server address "http:\/\/h:3" in "servers"\[2\]: /);
+    optionsError(() => servers('h:1, ws://h:2'), /^Invalid server address "ws:\/\/h:2" in "servers"\[1\]: /);
+    optionsError(() => servers(['http://h:1']), /^Invalid server address "http:\/\/h:1" in "servers"\[0\]: /);
+    optionsError(() => servers('bad host:1'), /^Invalid server address "bad host:1" in "servers": expected "host", "host:port"/);
+    optionsError(() => servers(['h:1', 42]), /^Invalid server address 42 in "servers"\[1\]: expected a non-empty string$/);
+    optionsError(() => servers(['h:1', '']), /^Invalid server address "" in "servers"\[1\]: expected a non-empty string$/);
+  });
+
+  it('replaces credentials of a refused address with ***', () => {
+    const cases: [unknown, string, RegExp][] = [
+      ['http://alice:s3cr3t@h:1', '"http://***@h:1" in "servers"', /alice|s3cr3t/],
+      [['h:0', 'ws://tok3n@h:2'], '"ws://***@h:2" in "servers"[1]', /tok3n/],
+      ['h:0, bob:hunter2@bad host:3', '"***@bad host:3" in "servers"[1]', /bob|hunter2/],
+      ['nats://alice:p@ss@[::1', '"nats://***@[::1" in "servers"', /alice|p@ss/],
+      ['nats://alice:50%off@h:4', '"nats://***@h:4" in "servers"', /alice|50%off/],
+      ['nats://alice:s3cr3t@h:4/path', '"nats://***@h:4/path" in "servers"', /alice|s3cr3t/],
+    ];
+    for (const [value, named, secret] of cases) {
+      const message = optionsError(() => servers(value));
+      assert.ok(message.includes(named), `${message} names ${named}`);
+      assert.doesNotMatch(message, secret);
+    }
+  });
+
+  it('parseServer names where the address was written', () => {
+    optionsError(() => parseServer('http://h', 'somewhere[3]'), /^Invalid server address "http:\/\/h" in somewhere\[3\]: /);
+    optionsError(() => parseServer('http://h'), /^Invalid server address "http:\/\/h": /);
+  });
+});
+
+describe('PICOM_SERVERS', () => {
+  /** Runs `fn` with PICOM_SERVERS set to `value` (deleted for undefined), then restores it. */
+  function withServersEnv<T>(value: string | undefined, fn: () => T): T {
+    const saved = process.env[SERVERS_ENV];
+    if (value === undefined) delete process.env[SERVERS_ENV];
+    else process.env[SERVERS_ENV] = value;
+    try {
+      return fn();
+    } finally {
+      if (saved === undefined) delete process.env[SERVERS_ENV];
+      else process.env[SERVERS_ENV] = saved;
+    }
+  }
+
+  it('is the variable the docs name', () => {
+    assert.equal(SERVERS_ENV, 'PICOM_SERVERS');
+  });
+
+  it('supplies the servers when the option is absent or undefined', () => {
+    withServersEnv('h1:1, nats://h2:2,tls://h3:3', () => {
+      for (const options of [{}, { servers: undefined }]) {
+        const resolved = resolvePicomOptions(options);
+        assert.deepEqual(resolved.servers, ['nats://h1:1', 'nats://h2:2', 'tls://h3:3']);
+        assert.deepEqual(resolved.connection.servers, resolved.servers);
+      }
+      assert.deepEqual(resolvePicomOptions().servers, ['nats://h1:1', 'nats://h2:2', 'tls://h3:3']);
+    });
+  });
+
+  it('loses to the servers option', () => {
+    withServersEnv('h1:1', () => {
+      assert.deepEqual(resolvePicomOptions({ servers: 'mine:9' }).servers, ['nats://mine:9']);
+    });
+  });
+
+  it('counts as unset when empty, and is read at each resolve', () => {
+    withServersEnv('', () => assert.deepEqual(resolvePicomOptions().servers, ['nats://127.0.0.1:4222']));
+    withServersEnv(undefined, () => assert.deepEqual(resolvePicomOptions().servers, ['nats://127.0.0.1:4222']));
+    withServersEnv('h9:9', () => assert.deepEqual(resolvePicomOptions().servers, ['nats://h9:9']));
+  });
+
+  it('takes credentials and never echoes them', () => {
+    withServersEnv('nats://alice:s3cr3t@h1:1', () => {
+      const resolved = resolvePicomOptions();
+      assert.deepEqual(resolved.servers, ['nats://h1:1']);
+      assert.equal(resolved.connection.user, 'alice');
+      assert.equal(resolved.connection.pass, 's3cr3t');
+    });
+    withServersEnv('h0:0, http://alice:s3cr3t@h1:1', () => {
+      assert.doesNotMatch(optionsError(() => resolvePicomOptions(), /PICOM_SERVERS/), /alice|s3cr3t/);
+    });
+  });
+
+  it('errors say the address came from PICOM_SERVERS', () => {
+    withServersEnv('h1:1, http://h2:2', () => {
+      optionsError(
+        () => resolvePicomOptions(),
+        /^Invalid server address "http:\/\/h2:2" in PICOM_SERVERS\[1\] \(environment variable\): http:\/\/ is not a NATS scheme/,
+      );
+    });
+    withServersEnv('ws://h:1', () => {
+      optionsError(() => resolvePicomOptions(), /^Invalid server address "ws:\/\/h:1" in PICOM_SERVERS \(environment variable\): .*WebSocket/);
+    });
+    withServersEnv(' , ', () => {
+      optionsError(() => resolvePicomOptions(), /^Invalid server address "" in PICOM_SERVERS\[0\] \(environment variable\): expected a non-empty string$/);
+    });
+  });
+});
+
+describe('callTimeout', () => {
+  it('returns the fallback for undefined and a positive number as is', () => {
+    assert.equal(callTimeout(undefined, 1234), 1234);
+    for (const value of [1, 0.5, 250, 30_000, 2 ** 40]) {
+      assert.equal(callTimeout(value, 1234), value);
+    }
+  });
+
+  it('refuses anything else, naming the value', () => {
+    assert.equal(
+      optionsError(() => callTimeout(0, 1000)),
+      'Invalid timeout 0 for this call: expected a positive number of milliseconds',
+    );
+    const named: [unknown, string][] = [
+      [-1, '-1'],
+      [Number.NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      ['500', '"500"'],
+      [null, 'null'],
+      [true, 'true'],
+      [{}, 'of type object'],
+      [[500], 'of type array'],
+    ];
+    for (const [value, text] of named) {
+      optionsError(() => callTimeout(value, 1000), new RegExp(`^Invalid timeout ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} for this call`));
+    }
+  });
+});
+
+describe('PicomRecordBuilder and PicomRecord timeouts', () => {
+  it('setTimeout takes a positive number of milliseconds', () => {
+    assert.equal(new PicomRecordBuilder({ a: 1 }).setTimeout(500).build().timeout, 500);
+    assert.equal(new PicomRecordBuilder({ a: 1 }).build().timeout, undefined);
+    assert.equal(new PicomRecordBuilder({ a: 1 }).setTimeout(500).setTimeout(undefined as never).build().timeout, undefined);
+  });
+
+  it('setTimeout throws at once for an invalid timeout', () => {
+    for (const bad of [0, -5, Number.NaN, Infinity, '500']) {
+      const builder = new PicomRecordBuilder({ a: 1 });
+      optionsError(() => builder.setTimeout(bad as number), /^Invalid timeout .* for this call: expected a positive number of milliseconds$/);
+    }
+  });
+
+  it('a record built by hand is checked too', () => {
+    assert.equal(new PicomRecord({ a: 1 }, undefined, 250).timeout, 250);
+    assert.equal(new PicomRecord({ a: 1 }).timeout, undefined);
+    optionsError(() => new PicomRecord({ a: 1 }, undefined, 0), /^Invalid timeout 0 for this call/);
+    optionsError(() => new PicomRecord({ a: 1 }, {}, -1), /^Invalid timeout -1 for this call/);
   });
 });

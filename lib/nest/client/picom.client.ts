@@ -47,7 +47,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   /** @throws {PicomOptionsError} when an option is invalid */
   constructor(options: PicomClientOptions = {}) {
     super();
-    this.resolved = resolvePicomOptions(options, 'picom:client', this.logger);
+    this.resolved = resolvePicomOptions(options, 'picom:client', this.logger, 'client');
     this.endpoint = new PicomEndpoint(this.resolved, {
       calls: true,
       reopens: true,

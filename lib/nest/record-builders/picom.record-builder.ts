@@ -1,3 +1,4 @@
+import { callTimeout } from '../../options/picom-options.resolver.js';
 import type { PicomHeaders } from '../../requester/picom.requester.js';
 
 /**
@@ -6,11 +7,15 @@ import type { PicomHeaders } from '../../requester/picom.requester.js';
  * @publicApi
  */
 export class PicomRecord<TData = unknown> {
+  /** @throws {PicomOptionsError} when `timeout` is given and is not a positive number of milliseconds */
   constructor(
     readonly data: TData,
     readonly headers?: PicomHeaders,
     readonly timeout?: number,
-  ) {}
+  ) {
+    // A record built by hand must fail here, where the caller can see it, not when the client sends it.
+    recordTimeout(timeout);
+  }
 }
 
 /**
@@ -38,13 +43,21 @@ export class PicomRecordBuilder<TData = unknown> {
     return this;
   }
 
-  /** Timeout of this call in milliseconds, instead of the client's default. */
+  /**
+   * Timeout of this call in milliseconds, instead of the client's default.
+   * @throws {PicomOptionsError} when it is not a positive number
+   */
   setTimeout(timeout: number): this {
-    this.timeout = timeout;
+    this.timeout = recordTimeout(timeout);
     return this;
   }
 
   build(): PicomRecord<TData> {
     return new PicomRecord(this.data as TData, this.headers, this.timeout);
   }
+}
+
+/** `undefined` keeps the client's timeout; any other value must be a valid call timeout. */
+function recordTimeout(timeout: number | undefined): number | undefined {
+  return timeout === undefined ? undefined : callTimeout(timeout, timeout);
 }

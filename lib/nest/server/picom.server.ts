@@ -46,7 +46,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     super();
     requireOptionsObject(options);
     this.service = validateServiceName(options.service);
-    this.endpoint = new PicomEndpoint(resolvePicomOptions(options, `picom:${this.service}`, this.logger), { calls: false, reopens: true });
+    this.endpoint = new PicomEndpoint(resolvePicomOptions(options, `picom:${this.service}`, this.logger, 'server'), { calls: false, reopens: true });
     this.endpoint.on('status', (status) => this._status$.next(status));
   }
 
