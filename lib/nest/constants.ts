@@ -14,6 +14,7 @@ export const NEST_MESSAGES = {
     'Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.',
   clientNotConnected: 'Not initialized. Please call the "connect" method first.',
   invalidMessage: 'The pattern and data of a message must not be null or undefined',
+  asyncOptionsMissing: 'PicomModule.registerAsync() needs one of useFactory, useClass or useExisting',
   // Bodies of PicomExceptionFilter's HTTP answers: they reach the HTTP caller, so
   // they name the subject at most, never servers, credentials or causes.
   httpTimedOut: (subject: string, timeout: number) => `${subject} did not answer within ${timeout} ms`,

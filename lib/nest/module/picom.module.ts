@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { PicomOptionsError } from '../../errors/index.js';
 import { PicomClient } from '../client/picom.client.js';
-import { PICOM_MODULE_OPTIONS } from '../constants.js';
+import { NEST_MESSAGES, PICOM_MODULE_OPTIONS } from '../constants.js';
 import type {
   PicomModuleAsyncOptions,
   PicomModuleOptions,
@@ -52,7 +52,7 @@ export class PicomModule {
     }
     const factoryClass = options.useClass ?? options.useExisting;
     if (!factoryClass) {
-      throw new PicomOptionsError('PicomModule.registerAsync() needs one of useFactory, useClass or useExisting');
+      throw new PicomOptionsError(NEST_MESSAGES.asyncOptionsMissing);
     }
     const fromFactory: Provider = {
       provide: PICOM_MODULE_OPTIONS,
