@@ -5,6 +5,7 @@ import { PicomEvents } from '../connection/picom.events.js';
 import { PicomEvent, PicomStatus, type PicomEventsMap } from '../connection/picom-status.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomTimeoutError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
+import { SILENT_LOGGER } from '../options/silent.logger.js';
 import { PicomRequester } from '../requester/picom.requester.js';
 import { PicomResponder, type PicomResponderOptions } from '../responder/picom.responder.js';
 
@@ -215,7 +216,12 @@ export class PicomEndpoint {
         // A serving process that gives up must not look like one that finished:
         // a supervisor restarts what exits non-zero. Set, not exit(): other work
         // (an HTTP server, say) may still run and report it through its health.
-        this.options.logger.error(MESSAGES.lostServing(describeReason(reason), this.service));
+        const message = MESSAGES.lostServing(describeReason(reason), this.service);
+        this.options.logger.error(message);
+        if (this.options.logger === SILENT_LOGGER) {
+          // Nobody gave a logger, yet the process is about to fail: say why on stderr.
+          process.emitWarning(message, { code: 'PICOM_SERVICE_LOST' });
+        }
         process.exitCode ||= 1;
       } else {
         this.options.logger.error(MESSAGES.lostCalling(describeReason(reason)));

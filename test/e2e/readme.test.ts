@@ -146,6 +146,8 @@ describe('README.md', () => {
     assert.equal(documented.get('retries'), String(defaults.retries));
     assert.equal(documented.get('ttl'), String(defaults.ttl));
     assert.equal(documented.get('gracePeriod'), String(defaults.gracePeriod));
+    assert.equal(documented.get('connectTimeout'), String(defaults.connectTimeout));
+    assert.equal(documented.get('handlerTimeout'), String(defaults.handlerTimeout));
     assert.equal(documented.get('maxQueued'), String(defaults.maxQueued));
     assert.equal(documented.get('maxConcurrency'), defaults.maxConcurrency === Infinity ? 'unlimited' : String(defaults.maxConcurrency));
   });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -16,6 +18,9 @@ import {
 import { PicomClient, PicomRecordBuilder, PicomServer } from 'picom/nest';
 import { freePort, startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { CapturingLogger, outcome, sleep, spawnChildService, startTestService, within } from '../fixtures/picom-test.helpers.js';
+
+/** The package root: a child process there imports `picom` as an app would. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The three faces of one lifecycle, as a test drives them. */
 interface Face {
@@ -327,6 +332,32 @@ describe('reconnects for ever by default', () => {
     await nats.kill();
     const exit = await within(child.exited, 20_000, 'the child service');
     assert.equal(exit.code, 1, `exit ${JSON.stringify(exit)}; stderr:\n${child.stderr()}`);
+  });
+
+  it('a plain Picom service with no logger that gives up says why on stderr and ends with exit code 1', { timeout: 30_000 }, async (t) => {
+    const nats = await startNatsServer();
+    t.after(() => nats.stop());
+    const script = `
+      import { Picom } from 'picom';
+      const service = new Picom('lonely', { servers: process.env.NATS_URL, retries: 0 });
+      await service.expose({ ping: () => 'pong' });
+      console.log('ready');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, NATS_URL: nats.url, NODE_TEST_CONTEXT: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => void child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitUntil(() => stdout.includes('ready'), { timeout: 10_000, message: () => `child not ready:\n${stderr}` });
+    await nats.kill();
+    assert.equal(await within(exited, 15_000, 'the child'), 1, stderr);
+    assert.match(stderr, /\[PICOM_SERVICE_LOST\] Warning: Picom: NATS connection closed: reconnect attempts exhausted.*Service lonely no longer receives requests/s);
   });
 
   it('a PicomClient whose retries ran out dials again on its next call once the broker is back', { timeout: 30_000 }, async (t) => {
