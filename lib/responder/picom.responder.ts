@@ -11,6 +11,7 @@ import {
   encodeFailure,
   encodeSuccess,
 } from '../protocol/envelope.codec.js';
+import { describeError, isPromiseLike } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
 
 /**
@@ -131,7 +132,7 @@ export class PicomResponder {
 
   private onMessage(err: Error | null, msg: Msg): void {
     if (err) {
-      this.options.logger.error(`Picom: subscription to ${this.options.service}.> failed: ${err.message}`);
+      this.options.logger.error(`Picom: subscription to ${this.options.service}.> failed: ${describeError(err)}`);
       return;
     }
     if (this.inFlight < this.options.maxConcurrency) {
@@ -263,12 +264,4 @@ export class PicomResponder {
       this.onIdle();
     }
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
