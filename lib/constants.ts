@@ -140,6 +140,10 @@ export const MESSAGES = {
   busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
   shuttingDown: (service: string) =>
     `Service ${service} is shutting down: the request was not started within the grace period`,
+  gracePeriodOver: (service: string, gracePeriod: number) =>
+    `Service ${service} is shutting down: the request did not finish within the ${gracePeriod} ms grace period`,
+  handlerTimedOut: (subject: string, handlerTimeout: number) =>
+    `Handler for ${subject} did not finish within ${handlerTimeout} ms`,
   closed: 'Picom connection closed',
   connectionLost: 'NATS connection closed: reconnect attempts exhausted',
   disconnected: (subject: string) =>

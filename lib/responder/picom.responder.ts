@@ -1,6 +1,7 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { MESSAGES, WIRE_MESSAGES } from '../constants.js';
+import { DEADLINE_TICK_MS, MESSAGES, WIRE_MESSAGES } from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
+import { DeadlineMap } from '../deadlines/deadline-map.js';
 import { PicomPermissionError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
@@ -11,6 +12,7 @@ import {
   encodeFailure,
   encodeSuccess,
 } from '../protocol/envelope.codec.js';
+import { describeError, isPromiseLike } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
 
 /**
@@ -39,15 +41,38 @@ export interface PicomResponderOptions {
 }
 
 /**
+ * A handler whose result has not settled yet. Synchronous handlers never get
+ * one: they are done before anything could time them out.
+ */
+interface RunningCall {
+  readonly msg: Msg;
+  /** The handler timeout, 0 for none; `deadline` is then `Infinity`. */
+  readonly timeout: number;
+  readonly deadline: number;
+  /**
+   * Set once the caller was answered without the result (its deadline or the
+   * grace period passed) and the slot freed: the result, if it ever comes, is dropped.
+   */
+  abandoned: boolean;
+}
+
+/**
  * The serving side of Picom: one `S.>` subscription in queue group `S`, routed
  * by the method token, exactly one reply per request, and a bounded number of
- * handlers at once. `close()` stops deliveries and lets in-flight work finish.
+ * handlers at once. A handler that overruns `handlerTimeout` is answered with
+ * an error and its slot freed. `close()` stops deliveries and lets in-flight
+ * work finish, up to the grace period.
  */
 export class PicomResponder {
   private subscription: Subscription | undefined;
   private readonly prefixLength: number;
   private readonly queue = new MessageQueue<Msg>();
   private readonly encodeError: (err: unknown) => string;
+  /** Handlers with a result still to come, oldest first: for their deadline and for the end of the grace period. */
+  private readonly running = new DeadlineMap<Msg, RunningCall>();
+  /** Runs while `running` has entries and a handler timeout is set: an idle service never wakes up for it. */
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweepNow = (): void => this.sweep();
   private inFlight = 0;
   private pumping = false;
   private onIdle: (() => void) | undefined;
@@ -86,7 +111,8 @@ export class PicomResponder {
 
   /**
    * Stops new deliveries, waits up to `gracePeriod` ms for in-flight handlers to
-   * reply, then answers what is still queued with an error instead of dropping it.
+   * reply, then answers what is still queued or running with an error instead
+   * of dropping it.
    */
   async close(gracePeriod: number): Promise<void> {
     const subscription = this.subscription;
@@ -96,9 +122,36 @@ export class PicomResponder {
       await subscription.drain().catch(() => undefined);
     }
     await this.idle(gracePeriod);
+    // The queue first: abandoning a running handler must not start a queued one.
     for (const msg of this.queue.drainAll()) {
       this.reply(msg, encodeFailure(MESSAGES.shuttingDown(this.options.service)));
     }
+    this.abandonRunning(gracePeriod);
+  }
+
+  /** Answers every handler still running at the end of the grace period, with one log line for all. */
+  private abandonRunning(gracePeriod: number): void {
+    this.stopSweeper();
+    const calls = this.running.clear();
+    if (calls.length === 0) {
+      return;
+    }
+    const { service, logger } = this.options;
+    const body = encodeFailure(MESSAGES.gracePeriodOver(service, gracePeriod));
+    let answered = 0;
+    for (const call of calls) {
+      call.abandoned = true;
+      this.inFlight--;
+      if (call.msg.reply) {
+        this.reply(call.msg, body);
+        answered++;
+      }
+    }
+    const publishes = calls.length - answered;
+    logger.warn(
+      `Picom: the ${gracePeriod} ms grace period of ${service} ended with ${calls.length} handlers still running: ` +
+        `${answered} requests answered with an error${publishes > 0 ? `, ${publishes} publishes abandoned` : ''}; their results will be dropped`,
+    );
   }
 
   /**
@@ -131,7 +184,7 @@ export class PicomResponder {
 
   private onMessage(err: Error | null, msg: Msg): void {
     if (err) {
-      this.options.logger.error(`Picom: subscription to ${this.options.service}.> failed: ${err.message}`);
+      this.options.logger.error(`Picom: subscription to ${this.options.service}.> failed: ${describeError(err)}`);
       return;
     }
     if (this.inFlight < this.options.maxConcurrency) {
@@ -166,20 +219,26 @@ export class PicomResponder {
       this.done();
       return;
     }
-    this.settle(msg, result, this.options.unwrap);
+    this.settle(msg, result, this.options.unwrap, undefined);
   }
 
-  /** Replies with `result` once it is a value; `unwrap` (once) turns a handler's result into one. */
-  private settle(msg: Msg, result: unknown, unwrap: ((result: unknown) => unknown) | undefined): void {
+  /**
+   * Replies with `result` once it is a value; `unwrap` (once) turns a handler's
+   * result into one. `call` is the handler's entry in `running` once its result
+   * turned out to be asynchronous.
+   */
+  private settle(msg: Msg, result: unknown, unwrap: ((result: unknown) => unknown) | undefined, call: RunningCall | undefined): void {
+    if (call?.abandoned) {
+      // Its caller got an error already and its slot went to another message.
+      return;
+    }
     if (isPromiseLike(result)) {
+      const running = call ?? this.track(msg);
       // Promise.resolve returns a native promise as is, and tames any other
       // thenable: one outcome, and a throwing `then` becomes a rejection.
       Promise.resolve(result).then(
-        (value) => this.settle(msg, value, unwrap),
-        (err: unknown) => {
-          this.fail(msg, err);
-          this.done();
-        },
+        (value) => this.settle(msg, value, unwrap, running),
+        (err: unknown) => this.settleFailure(msg, err, running),
       );
       return;
     }
@@ -188,14 +247,66 @@ export class PicomResponder {
       try {
         value = unwrap(result);
       } catch (err) {
-        this.fail(msg, err);
-        this.done();
+        this.settleFailure(msg, err, call);
         return;
       }
-      this.settle(msg, value, undefined);
+      this.settle(msg, value, undefined, call);
       return;
     }
+    this.untrack(msg, call);
     this.succeed(msg, result);
+    this.done();
+  }
+
+  private settleFailure(msg: Msg, err: unknown, call: RunningCall | undefined): void {
+    if (call?.abandoned) {
+      return;
+    }
+    this.untrack(msg, call);
+    this.fail(msg, err);
+    this.done();
+  }
+
+  /** Enters an asynchronous handler in `running`, and arms the sweeper when it has a deadline. */
+  private track(msg: Msg): RunningCall {
+    const timeout = this.options.handlerTimeout;
+    const call: RunningCall = { msg, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
+    this.running.add(msg, call);
+    if (timeout > 0 && this.sweeper === undefined) {
+      // unref: a handler in flight never keeps a process alive on its own.
+      this.sweeper = setInterval(this.sweepNow, DEADLINE_TICK_MS).unref();
+    }
+    return call;
+  }
+
+  private untrack(msg: Msg, call: RunningCall | undefined): void {
+    if (call !== undefined) {
+      this.running.delete(msg, call);
+    }
+  }
+
+  private sweep(): void {
+    this.running.expire(performance.now(), (msg, call) => this.timedOut(msg, call));
+    if (this.running.size === 0) {
+      // Started again by the next asynchronous handler; its deadline is at least a tick away.
+      this.stopSweeper();
+    }
+  }
+
+  private stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** The handler overran its deadline: its caller is told now, its slot freed, its result dropped. */
+  private timedOut(msg: Msg, call: RunningCall): void {
+    call.abandoned = true;
+    const text = MESSAGES.handlerTimedOut(msg.subject, call.timeout);
+    if (msg.reply) {
+      this.reply(msg, encodeFailure(text));
+    } else {
+      this.options.logger.warn(`Picom: ${text} on a publish; its slot is freed and its result will be dropped`);
+    }
     this.done();
   }
 
@@ -263,12 +374,4 @@ export class PicomResponder {
       this.onIdle();
     }
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { firstValueFrom } from 'rxjs';
-import { PicomRemoteError, PicomTimeoutError } from 'picom';
+import { createInbox } from '@nats-io/transport-node';
+import { Picom, PicomRemoteError } from 'picom';
 import { PicomClient, PicomRecordBuilder } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
+import { rawConnect } from '../fixtures/raw-nats.fixture.js';
 import {
+  CapturingLogger,
   outcome,
   sleep,
   spawnChildService,
@@ -118,10 +121,11 @@ describe('graceful shutdown', () => {
     );
   });
 
-  it('the wait is bounded by gracePeriod: queued requests get an error at once, handlers still running are abandoned', async (t) => {
+  it('the wait is bounded by gracePeriod: queued requests and handlers still running get an error at once', async (t) => {
     const c = new Tracker();
     const GRACE = 400;
-    const appC = await startTestService({ service: 'bounded', servers: broker.url, gracePeriod: GRACE, maxConcurrency: 2 }, { instance: 'C', ...c.hooks });
+    const log = new CapturingLogger();
+    const appC = await startTestService({ service: 'bounded', servers: broker.url, gracePeriod: GRACE, maxConcurrency: 2, logger: log }, { instance: 'C', ...c.hooks });
     cleanup.push(appC.close);
     const calls = Array.from({ length: 5 }, (_, id) =>
       outcome(firstValueFrom(client.send<WorkReply>('bounded.work', new PicomRecordBuilder<WorkRequest>({ id, delay: 3_000 }).setTimeout(1_500).build()))),
@@ -133,15 +137,80 @@ describe('graceful shutdown', () => {
     assert.ok(closeMs >= GRACE - 20 && closeMs < GRACE + 600, `close took ${closeMs.toFixed(0)} ms with gracePeriod ${GRACE}`);
 
     const results = await within(Promise.all(calls), 10_000, 'calls');
-    const queued = results.filter((r) => r.error instanceof PicomRemoteError);
-    assert.equal(queued.length, 3, results.map((r) => String(r.error)).join('\n'));
+    const errors = results.map((r) => String(r.error)).join('\n');
+    assert.ok(results.every((r) => r.error instanceof PicomRemoteError), errors);
+    const queued = results.filter((r, id) => !c.started.includes(id));
+    assert.equal(queued.length, 3, errors);
     for (const r of queued) {
-      assert.match(r.error?.message ?? '', /^Service bounded is shutting down/);
+      assert.equal(r.error?.message, 'Service bounded is shutting down: the request was not started within the grace period');
       assert.ok(r.ms < GRACE + 600, `queued call answered after ${r.ms.toFixed(0)} ms`);
     }
-    const abandoned = results.filter((r) => r.error instanceof PicomTimeoutError);
-    assert.equal(abandoned.length, 2, 'the two running handlers outlived the grace period: their callers time out');
-    t.diagnostic(`gracePeriod ${GRACE} ms: close() took ${closeMs.toFixed(0)} ms; 3 queued calls answered "shutting down", 2 running ones abandoned`);
+    // The two running handlers outlived the grace period: their callers hear so now, not at their own 1 500 ms timeout.
+    const running = results.filter((r, id) => c.started.includes(id));
+    assert.equal(running.length, 2, errors);
+    for (const r of running) {
+      assert.equal(r.error?.message, `Service bounded is shutting down: the request did not finish within the ${GRACE} ms grace period`);
+      assert.ok(r.ms < GRACE + 600, `running call answered after ${r.ms.toFixed(0)} ms`);
+    }
+    const graceLines = log.lines.filter((l) => l.text.includes('grace period'));
+    assert.deepEqual(
+      graceLines.map((l) => `${l.level}: ${l.text}`),
+      [`warn: Picom: the ${GRACE} ms grace period of bounded ended with 2 handlers still running: 2 requests answered with an error; their results will be dropped`],
+    );
+    t.diagnostic(`gracePeriod ${GRACE} ms: close() took ${closeMs.toFixed(0)} ms; 3 queued calls answered "not started", 2 running ones "did not finish"`);
+  });
+
+  it('plain Picom with handlerTimeout 0: handlers running at the end of the grace period are answered then, once, with one log line', async (t) => {
+    const GRACE = 300;
+    const LATE_MS = GRACE + 250;
+    const log = new CapturingLogger();
+    const started: number[] = [];
+    let lateResults = 0;
+    const service = new Picom('plaingrace', { servers: broker.url, gracePeriod: GRACE, handlerTimeout: 0, logger: log });
+    cleanup.push(() => service.close());
+    await service.expose({
+      hold: (message: { id: number }) => {
+        started.push(message.id);
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            lateResults++;
+            resolve(message.id);
+          }, LATE_MS),
+        );
+      },
+    });
+    // A raw caller with a reply subject of its own: it sees every reply, with the time it came.
+    const raw = await rawConnect(broker.url);
+    cleanup.push(() => raw.close());
+    const inbox = createInbox();
+    const replies: { data: string; at: number }[] = [];
+    raw.subscribe(inbox, { callback: (_err, msg) => void replies.push({ data: msg.string(), at: performance.now() }) });
+    await raw.flush();
+    for (const id of [0, 1, 2]) raw.publish('plaingrace.hold', JSON.stringify({ id }), { reply: inbox });
+    await waitUntil(() => started.length === 3, { message: `started: ${started.join(', ')}` });
+
+    const closeStarted = performance.now();
+    await service.close();
+    const closeMs = performance.now() - closeStarted;
+    assert.ok(closeMs >= GRACE - 20 && closeMs < GRACE + 600, `close took ${closeMs.toFixed(0)} ms with gracePeriod ${GRACE}`);
+    await waitUntil(() => lateResults === 3, { message: 'the handlers never resolved: the test proves nothing' });
+    await sleep(100);
+
+    const text = `Service plaingrace is shutting down: the request did not finish within the ${GRACE} ms grace period`;
+    assert.deepEqual(
+      replies.map((r) => r.data),
+      [0, 1, 2].map(() => JSON.stringify({ error: text })),
+      'one error reply per running request, and no late result',
+    );
+    for (const r of replies) {
+      const ms = r.at - closeStarted;
+      assert.ok(ms >= GRACE - 20 && ms < GRACE + 200, `answered ${ms.toFixed(0)} ms after close() began`);
+    }
+    assert.deepEqual(
+      log.lines.map((l) => `${l.level}: ${l.text}`),
+      [`warn: Picom: the ${GRACE} ms grace period of plaingrace ended with 3 handlers still running: 3 requests answered with an error; their results will be dropped`],
+    );
+    t.diagnostic(`gracePeriod ${GRACE} ms, handlerTimeout 0: 3 running requests answered when close() gave up (${closeMs.toFixed(0)} ms), late results dropped`);
   });
 
   describe('SIGTERM to a Nest process with enableShutdownHooks()', () => {

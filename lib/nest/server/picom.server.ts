@@ -1,13 +1,14 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { isObservable } from 'rxjs';
+import { isObservable, type Observable } from 'rxjs';
 import { MESSAGES } from '../../constants.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
 import { PicomOptionsError } from '../../errors/index.js';
 import { requireOptionsObject, resolvePicomOptions, validateServiceName } from '../../options/picom-options.resolver.js';
 import { isValidToken } from '../../protocol/subject.rules.js';
+import { isPromiseLike } from '../../responder/handler-result.js';
 import type { RouteHandler } from '../../responder/picom.responder.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
 import { PicomContext } from '../ctx-host/picom.context.js';
@@ -145,18 +146,17 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
             resolve(new Settled(result));
             return;
           }
-          let last: unknown;
-          result.subscribe({
-            next: (value) => (last = value),
-            error: (err) => {
-              runEndHook();
-              reject(err);
-            },
-            complete: () => {
+          subscribeLast(
+            result,
+            (last) => {
               runEndHook();
               resolve(new Settled(last));
             },
-          });
+            (err) => {
+              runEndHook();
+              reject(err);
+            },
+          );
         } catch (err) {
           runEndHook();
           reject(err);
@@ -179,18 +179,17 @@ function lastValue(result: unknown): unknown {
   if (!isObservable(result)) {
     return result;
   }
-  return new Promise((resolve, reject) => {
-    let last: unknown;
-    result.subscribe({
-      next: (value) => (last = value),
-      error: reject,
-      complete: () => resolve(last),
-    });
-  });
+  return new Promise((resolve, reject) => subscribeLast(result, resolve, reject));
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+/** Subscribes to `source`: `complete` gets its last value (`undefined` when it emitted none), `error` its error. */
+function subscribeLast(source: Observable<unknown>, complete: (last: unknown) => void, error: (err: unknown) => void): void {
+  let last: unknown;
+  source.subscribe({
+    next: (value) => (last = value),
+    error,
+    complete: () => complete(last),
+  });
 }
 
 /** An event handler answers nothing: only its completion (or failure) counts, an Observable's included. */
