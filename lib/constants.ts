@@ -113,6 +113,9 @@ export const FOREIGN_OPTION_HINTS: Readonly<Record<string, string>> = Object.fre
   isGlobal: MODULE_ONLY,
 });
 
+const authorizationFailed = (server: string): string =>
+  `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`;
+
 /** Texts of errors raised locally (never sent by old peers, so free to be precise). */
 export const MESSAGES = {
   // Endpoint lifecycle
@@ -149,8 +152,7 @@ export const MESSAGES = {
   disconnected: (subject: string) =>
     `Not sent to ${subject}: the NATS connection is down and reconnecting (nats.js would drop the message on its next dial)`,
   notConnected: 'Not connected: call listen()/connect() first',
-  authorization: (server: string) =>
-    `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`,
+  authorization: authorizationFailed,
   authorizationLost: (server: string) =>
     `NATS connection closed: authorization failed at ${server} while reconnecting; check the credentials (token, user/password, NKey or TLS certificate)`,
   permissionDenied: (operation: 'publish' | 'subscribe', subject: string, queue?: string) =>
@@ -159,6 +161,10 @@ export const MESSAGES = {
       : `NATS permissions violation: this connection's user may not subscribe to ${JSON.stringify(subject)}${queue ? ` in queue group ${JSON.stringify(queue)}` : ''}`,
   inboxDenied: (subject: string) =>
     `NATS permissions violation: this connection's user may not subscribe to its reply inbox ${JSON.stringify(subject)}; allow it or set the "inboxPrefix" option to a prefix the user may subscribe to`,
+  tlsCertificateRefused: (servers: string, code: string) =>
+    `${authorizationFailed(servers)}; the server refused the TLS client certificate (${code})`,
+  tlsHandshakeReset: (servers: string, code: string) =>
+    `${authorizationFailed(servers)}; the server reset the TLS handshake, as it does when it refuses a missing or unaccepted client certificate (${code})`,
   connectFailed: (servers: string, reason: string) =>
     `Cannot connect to NATS at ${servers}: ${reason}`,
   portIgnored:
@@ -206,4 +212,25 @@ export const MESSAGES = {
   serviceOnClient:
     'Option "service" does not apply to PicomClient: a client serves nothing; name the service in each pattern, send("service.method", data)',
   alsoRefused: (keys: readonly string[]) => `; also refused: ${keys.map((k) => JSON.stringify(k)).join(', ')}`,
+} as const;
+
+/** Lines the core logs (never on the wire). */
+export const LOG_MESSAGES = {
+  disconnected: (server: string) => `Picom: disconnected from NATS at ${server}`,
+  reconnected: (server: string) => `Picom: reconnected to NATS at ${server}`,
+  stale: 'Picom: NATS connection is stale (no answer to pings within ttl); reconnecting',
+  slowConsumer: (subject: string, pending: number) => `Picom: slow consumer on ${subject}: ${pending} messages pending`,
+  reported: (text: string) => `Picom: ${text}`,
+  serverError: (text: string) => `Picom: NATS server error: ${text}`,
+  inboxFailed: (reason: string) => `Picom: reply inbox failed: ${reason}`,
+  replyCallbackThrew: (subject: string, reason: string) => `Picom: reply callback for ${subject} threw: ${reason}`,
+  queueDropped: (count: number, service: string) =>
+    `Picom: ${count} queued requests to ${service} dropped: the NATS connection is closed`,
+  subscriptionFailed: (service: string, reason: string) => `Picom: subscription to ${service}.> failed: ${reason}`,
+  publishTimedOut: (text: string) => `Picom: ${text} on a publish; its slot is freed and its result will be dropped`,
+  publishFailed: (subject: string, reason: string) => `Picom: handler for ${subject} failed on a publish: ${reason}`,
+  replyFailed: (subject: string, reason: string) => `Picom: cannot reply to ${subject}: ${reason}`,
+  gracePeriodEnded: (gracePeriod: number, service: string, running: number, answered: number, publishes: number) =>
+    `Picom: the ${gracePeriod} ms grace period of ${service} ended with ${running} handlers still running: ` +
+    `${answered} requests answered with an error${publishes > 0 ? `, ${publishes} publishes abandoned` : ''}; their results will be dropped`,
 } as const;

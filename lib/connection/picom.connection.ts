@@ -1,5 +1,5 @@
 import { connect, errors, type NatsConnection, type Status } from '@nats-io/transport-node';
-import { FALLBACK_MAX_PAYLOAD, MESSAGES } from '../constants.js';
+import { FALLBACK_MAX_PAYLOAD, LOG_MESSAGES, MESSAGES } from '../constants.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomPermissionError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
 import type { PicomEvents } from './picom.events.js';
@@ -120,7 +120,7 @@ export class PicomConnection {
     const logger = this.options.logger;
     switch (status.type) {
       case 'disconnect':
-        logger.warn(`Picom: disconnected from NATS at ${status.server}`);
+        logger.warn(LOG_MESSAGES.disconnected(status.server));
         this.setStatus(PicomStatus.DISCONNECTED);
         this.events.emit(PicomEvent.DISCONNECT, status.server);
         break;
@@ -128,7 +128,7 @@ export class PicomConnection {
         this.setStatus(PicomStatus.RECONNECTING);
         break;
       case 'reconnect':
-        logger.log(`Picom: reconnected to NATS at ${status.server}`);
+        logger.log(LOG_MESSAGES.reconnected(status.server));
         this.setStatus(PicomStatus.CONNECTED);
         this.events.emit(PicomEvent.RECONNECT, status.server);
         break;
@@ -139,10 +139,10 @@ export class PicomConnection {
         this.onServerError(status.error);
         break;
       case 'staleConnection':
-        logger.warn('Picom: NATS connection is stale (no answer to pings within ttl); reconnecting');
+        logger.warn(LOG_MESSAGES.stale);
         break;
       case 'slowConsumer':
-        logger.warn(`Picom: slow consumer on ${status.sub.getSubject()}: ${status.pending} messages pending`);
+        logger.warn(LOG_MESSAGES.slowConsumer(status.sub.getSubject(), status.pending));
         break;
       default:
         break;
@@ -155,15 +155,15 @@ export class PicomConnection {
     if (err instanceof errors.PermissionViolationError) {
       const denied = permissionError(err);
       reported = denied;
-      this.options.logger.error(`Picom: ${denied.message}`);
+      this.options.logger.error(LOG_MESSAGES.reported(denied.message));
       for (const listener of this.permissionListeners) {
         listener(denied);
       }
     } else if (isAuthorizationError(err)) {
       reported = new PicomConnectionError(MESSAGES.authorization(this.nc.getServer()), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
-      this.options.logger.error(`Picom: ${reported.message} (${err.message})`);
+      this.options.logger.error(LOG_MESSAGES.reported(`${reported.message} (${err.message})`));
     } else {
-      this.options.logger.error(`Picom: NATS server error: ${err.message}`);
+      this.options.logger.error(LOG_MESSAGES.serverError(err.message));
     }
     this.events.emit(PicomEvent.ERROR, reported);
   }
@@ -209,12 +209,12 @@ function connectError(err: unknown, servers: string[], tls: boolean): PicomConne
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TLS_CERTIFICATE_REFUSED.test(code)) {
-    return new PicomConnectionError(`${MESSAGES.authorization(where)}; the server refused the TLS client certificate (${code})`, PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+    return new PicomConnectionError(MESSAGES.tlsCertificateRefused(where, code), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   // A server refusing the client certificate sends an alert and closes; when
   // the client is writing at that moment, the reset arrives before the alert.
   if (code === 'ECONNRESET' && tls) {
-    return new PicomConnectionError(`${MESSAGES.authorization(where)}; the server reset the TLS handshake, as it does when it refuses a missing or unaccepted client certificate (${code})`, PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+    return new PicomConnectionError(MESSAGES.tlsHandshakeReset(where, code), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new PicomConnectionError(MESSAGES.connectFailed(where, reason), PicomConnectionErrorCode.CONNECT_FAILED, { cause: err });

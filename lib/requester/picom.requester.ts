@@ -1,5 +1,6 @@
 import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
-import { DEADLINE_TICK_MS, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
+import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
+import { describeError } from '../responder/handler-result.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
   PicomConnectionError,
@@ -211,7 +212,7 @@ export class PicomRequester {
         const subject = `${this.inbox}*`;
         this.close(new PicomPermissionError(MESSAGES.inboxDenied(subject), 'subscribe', subject, undefined, { cause: err }));
       } else {
-        this.logger.error(`Picom: reply inbox failed: ${err.message}`);
+        this.logger.error(LOG_MESSAGES.inboxFailed(err.message));
       }
       return;
     }
@@ -265,7 +266,7 @@ export class PicomRequester {
       call.target.settle(err, payload);
     } catch (callbackErr) {
       // A throwing consumer must not break the inbox for every other call.
-      this.logger.error(`Picom: reply callback for ${call.subject} threw: ${String(callbackErr)}`);
+      this.logger.error(LOG_MESSAGES.replyCallbackThrew(call.subject, describeError(callbackErr)));
     }
   }
 }

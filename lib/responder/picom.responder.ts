@@ -1,5 +1,5 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { DEADLINE_TICK_MS, MESSAGES, WIRE_MESSAGES } from '../constants.js';
+import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, WIRE_MESSAGES } from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import { DeadlineMap } from '../deadlines/deadline-map.js';
 import { PicomPermissionError } from '../errors/index.js';
@@ -148,10 +148,7 @@ export class PicomResponder {
       }
     }
     const publishes = calls.length - answered;
-    logger.warn(
-      `Picom: the ${gracePeriod} ms grace period of ${service} ended with ${calls.length} handlers still running: ` +
-        `${answered} requests answered with an error${publishes > 0 ? `, ${publishes} publishes abandoned` : ''}; their results will be dropped`,
-    );
+    logger.warn(LOG_MESSAGES.gracePeriodEnded(gracePeriod, service, calls.length, answered, publishes));
   }
 
   /**
@@ -162,7 +159,7 @@ export class PicomResponder {
   private dropQueue(): void {
     const dropped = this.queue.drainAll().length;
     if (dropped > 0) {
-      this.options.logger.error(`Picom: ${dropped} queued requests to ${this.options.service} dropped: the NATS connection is closed`);
+      this.options.logger.error(LOG_MESSAGES.queueDropped(dropped, this.options.service));
     }
   }
 
@@ -184,7 +181,7 @@ export class PicomResponder {
 
   private onMessage(err: Error | null, msg: Msg): void {
     if (err) {
-      this.options.logger.error(`Picom: subscription to ${this.options.service}.> failed: ${describeError(err)}`);
+      this.options.logger.error(LOG_MESSAGES.subscriptionFailed(this.options.service, describeError(err)));
       return;
     }
     if (this.inFlight < this.options.maxConcurrency) {
@@ -305,7 +302,7 @@ export class PicomResponder {
     if (msg.reply) {
       this.reply(msg, encodeFailure(text));
     } else {
-      this.options.logger.warn(`Picom: ${text} on a publish; its slot is freed and its result will be dropped`);
+      this.options.logger.warn(LOG_MESSAGES.publishTimedOut(text));
     }
     this.done();
   }
@@ -332,7 +329,7 @@ export class PicomResponder {
   private fail(msg: Msg, err: unknown): void {
     if (!msg.reply) {
       // A publish has nobody to tell; the log is the only witness.
-      this.options.logger.warn(`Picom: handler for ${msg.subject} failed on a publish: ${describeError(err)}`);
+      this.options.logger.warn(LOG_MESSAGES.publishFailed(msg.subject, describeError(err)));
       return;
     }
     let body: string;
@@ -355,7 +352,7 @@ export class PicomResponder {
     try {
       this.connection.nc.publish(msg.reply, data);
     } catch (err) {
-      this.options.logger.error(`Picom: cannot reply to ${msg.subject}: ${describeError(err)}`);
+      this.options.logger.error(LOG_MESSAGES.replyFailed(msg.subject, describeError(err)));
     }
   }
 
