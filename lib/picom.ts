@@ -48,7 +48,10 @@ export class Picom {
     this.endpoint = new PicomEndpoint(resolved, {
       calls: true,
       reopens: false,
-      onOpen: (connection) => resolved.logger.log(MESSAGES.clientConnected(resolved.connection.name as string, connection.server)),
+      // One start-up line: a Picom that serves says so in expose(); one that only calls, here.
+      onOpen: (connection) => {
+        if (this.methods.size === 0) resolved.logger.log(MESSAGES.clientConnected(resolved.connection.name as string, connection.server));
+      },
     });
   }
 

@@ -402,7 +402,7 @@ describe('start-up lines', () => {
     assert.doesNotMatch(logger.text, /s3cr3t/);
   });
 
-  it('PicomClient and Picom log their connection once', async (t) => {
+  it('PicomClient and Picom log one start-up line each', async (t) => {
     const logger = new CapturingLogger();
     const client = new PicomClient({ servers: `nats://admin:s3cr3t@${nats.hostport}`, logger });
     t.after(() => client.close());
@@ -410,9 +410,18 @@ describe('start-up lines', () => {
     const picom = new Picom('announcer', { servers: `nats://admin:s3cr3t@${nats.hostport}`, logger });
     t.after(() => picom.close());
     await picom.expose({ hello: () => 'hi' });
-    const connected = logger.lines.filter((l) => /connected to/.test(l.text));
-    assert.equal(connected.length, 2, logger.text);
-    assert.match(logger.text, /service announcer listening on .*: hello/);
+    const caller = new Picom('announcing-caller', { servers: `nats://admin:s3cr3t@${nats.hostport}`, logger });
+    t.after(() => caller.close());
+    await caller.connect();
+    // One line each: the client and the calling Picom say they connected, the serving Picom that it listens.
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === 'log').map((l) => l.text.replace(nats.hostport, 'HOST')),
+      [
+        'Picom client picom:client connected to HOST',
+        'Picom service announcer listening on HOST, queue group announcer: hello',
+        'Picom client picom:announcing-caller connected to HOST',
+      ],
+    );
     assert.doesNotMatch(logger.text, /s3cr3t/);
     assert.ok((await outcome(picom.request('nobody.home', {}))).error instanceof PicomNoRespondersError);
   });
