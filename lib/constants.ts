@@ -26,6 +26,13 @@ export const DEFAULT_GRACE_PERIOD = 10_000;
 export const MAX_PINGS_OUT = 2;
 /** Resolution of the single deadline sweeper shared by all pending calls. */
 export const DEADLINE_TICK_MS = 20;
+/**
+ * Bounds on a received message's header block, checked before anything parses
+ * it (nats.js' header parser is quadratic in the number of keys). Room for
+ * tracing, baggage and a few dozen application headers.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+export const DEFAULT_MAX_HEADER_COUNT = 100;
 /** Default bound on messages waiting for a handler slot when `maxConcurrency` is set. */
 export const DEFAULT_MAX_QUEUED = 10_000;
 

@@ -41,6 +41,18 @@ export interface PicomConnectionOptions {
    */
   connectTimeout?: number;
   /**
+   * Largest header block (bytes) accepted on a received request or reply;
+   * larger ones are refused before they are parsed.
+   * @default 16384
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Most header lines accepted on a received request or reply; more are
+   * refused before they are parsed.
+   * @default 100
+   */
+  maxHeaderCount?: number;
+  /**
    * Seconds within which a dead broker connection is detected.
    * @default 30
    */

@@ -3,6 +3,8 @@ import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_GRACE_PERIOD,
   DEFAULT_HANDLER_TIMEOUT,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_HEADER_COUNT,
   DEFAULT_MAX_QUEUED,
   DEFAULT_RETRIES,
   DEFAULT_SERVERS,
@@ -31,6 +33,9 @@ export interface ResolvedPicomOptions {
   readonly ttl: number;
   /** Bound on the first connect, in ms. */
   readonly connectTimeout: number;
+  /** Bounds on received header blocks, checked before parsing. */
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderCount: number;
   readonly gracePeriod: number;
   /** Server-side deadline of one handler, in ms; 0 means none. */
   readonly handlerTimeout: number;
@@ -63,6 +68,8 @@ const CONNECTION_KEYS: Readonly<Record<keyof PicomConnectionOptions, true>> = Ob
   timeout: true,
   retries: true,
   connectTimeout: true,
+  maxHeaderBytes: true,
+  maxHeaderCount: true,
   ttl: true,
   port: true,
   token: true,
@@ -183,6 +190,8 @@ export function resolvePicomOptions(
   const retries = integer(options, 'retries', DEFAULT_RETRIES, -1);
   const ttl = positiveNumber(options, 'ttl', DEFAULT_TTL);
   const connectTimeout = positiveNumber(options, 'connectTimeout', DEFAULT_CONNECT_TIMEOUT);
+  const maxHeaderBytes = integer(options, 'maxHeaderBytes', DEFAULT_MAX_HEADER_BYTES, 1);
+  const maxHeaderCount = integer(options, 'maxHeaderCount', DEFAULT_MAX_HEADER_COUNT, 1);
   const gracePeriod = integer(options, 'gracePeriod', DEFAULT_GRACE_PERIOD, 0);
   const handlerTimeout = integer(options, 'handlerTimeout', DEFAULT_HANDLER_TIMEOUT, 0);
   const maxConcurrency = options.maxConcurrency === undefined ? Infinity : integer(options, 'maxConcurrency', 0, 1);
@@ -229,6 +238,8 @@ export function resolvePicomOptions(
     retries,
     ttl,
     connectTimeout,
+    maxHeaderBytes,
+    maxHeaderCount,
     gracePeriod,
     handlerTimeout,
     maxConcurrency,
@@ -394,7 +405,7 @@ function positiveNumber(options: PicomOptions, key: 'timeout' | 'ttl' | 'connect
 
 function integer(
   options: PicomOptions,
-  key: 'retries' | 'gracePeriod' | 'handlerTimeout' | 'maxConcurrency' | 'maxQueued',
+  key: 'retries' | 'gracePeriod' | 'handlerTimeout' | 'maxConcurrency' | 'maxQueued' | 'maxHeaderBytes' | 'maxHeaderCount',
   fallback: number,
   min: number,
 ): number {

@@ -148,6 +148,8 @@ describe('README.md', () => {
     assert.equal(documented.get('gracePeriod'), String(defaults.gracePeriod));
     assert.equal(documented.get('connectTimeout'), String(defaults.connectTimeout));
     assert.equal(documented.get('handlerTimeout'), String(defaults.handlerTimeout));
+    assert.equal(documented.get('maxHeaderBytes'), String(defaults.maxHeaderBytes));
+    assert.equal(documented.get('maxHeaderCount'), String(defaults.maxHeaderCount));
     assert.equal(documented.get('maxQueued'), String(defaults.maxQueued));
     assert.equal(documented.get('maxConcurrency'), defaults.maxConcurrency === Infinity ? 'unlimited' : String(defaults.maxConcurrency));
   });
