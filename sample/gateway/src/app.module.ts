@@ -8,7 +8,8 @@ import { CalcService } from './calc.service.js';
 @Module({
   imports: [
     // Provides PicomClient; it closes on application shutdown.
-    PicomModule.register({ servers: process.env['PICOM_SERVERS'], timeout: 5_000 }),
+    // No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
+    PicomModule.register({ timeout: 5_000 }),
   ],
   controllers: [CalcController],
   providers: [CalcService, { provide: APP_FILTER, useClass: CalcExceptionFilter }],

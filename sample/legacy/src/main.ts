@@ -8,7 +8,8 @@ import { Picom, PicomReplyError } from 'picom';
  *
  *   PICOM_SERVERS  NATS servers, comma-separated (default 127.0.0.1:4222)
  */
-const service2 = new Picom('service2', { servers: process.env['PICOM_SERVERS'] });
+// No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
+const service2 = new Picom('service2');
 
 await service2.expose({
   // Called by the Nest gateway: Nest → plain Picom.

@@ -12,7 +12,8 @@ import { INSTANCE_ID } from './math.controller.js';
  *   INSTANCE_ID    name this instance gives in `whoami` (default math-<pid>)
  */
 const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule, {
-  strategy: new PicomServer({ service: 'service1', servers: process.env['PICOM_SERVERS'] }),
+  // No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
+  strategy: new PicomServer({ service: 'service1' }),
 });
 // SIGTERM / SIGINT: stop taking requests, let in-flight ones reply, close NATS.
 app.enableShutdownHooks();
