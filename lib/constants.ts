@@ -36,6 +36,35 @@ export const DEFAULT_MAX_HEADER_COUNT = 100;
 /** Default bound on messages waiting for a handler slot when `maxConcurrency` is set. */
 export const DEFAULT_MAX_QUEUED = 10_000;
 
+/**
+ * Bounds on names and subjects, in UTF-8 bytes (what NATS counts), so that
+ * every protocol line Picom sends fits in nats-server's control line
+ * (`max_control_line`, 4096 bytes by default). A longer line makes the server
+ * close the connection that sent it, and with it every call in flight on it.
+ *
+ * The longest line is a request with headers,
+ * `HPUB <subject> <reply> <header bytes> <total bytes>\r\n`, where the reply
+ * subject is `<inboxPrefix>.<22-character nuid>.<token>`:
+ * 5 + 1024 + 1 + (256 + 1 + 22 + 1 + a token under 32) + 1 + 10 + 1 + 10 + 2,
+ * under 1400 bytes: a third of the default, which leaves room for servers
+ * configured lower. The `CONNECT {…}` line carries the connection name (at most
+ * 512 bytes) beside about 300 bytes of fixed fields and the credentials.
+ */
+export const MAX_SUBJECT_BYTES = 1024;
+/**
+ * A service name is the first token of its subjects, twice in its subscription
+ * (`SUB <service>.> <service> <sid>`) and in its default connection name
+ * (`picom:<service>`); with a method name it makes at most 513 of the 1024
+ * bytes of a subject, so that every method a service exposes can be called.
+ */
+export const MAX_SERVICE_NAME_BYTES = 256;
+/** A method name (a `@MessagePattern`, a key of `expose()`). */
+export const MAX_METHOD_NAME_BYTES = 256;
+/** The `inboxPrefix` option: the reply subjects of a caller are this, a nuid and a token. */
+export const MAX_INBOX_PREFIX_BYTES = 256;
+/** The `name` option, counted as it is written into the CONNECT line (JSON-escaped). */
+export const MAX_CONNECTION_NAME_BYTES = 512;
+
 /** Texts that travel on the wire; existing Picom peers produce and expect exactly these. */
 export const WIRE_MESSAGES = {
   BAD_JSON_REQUEST: 'Bad JSON request',
@@ -120,6 +149,13 @@ export const FOREIGN_OPTION_HINTS: Readonly<Record<string, string>> = Object.fre
   isGlobal: MODULE_ONLY,
 });
 
+/** Characters of a name or subject quoted in a message: a hostile 5,000-character one is not echoed whole. */
+const QUOTED_CHARACTERS = 64;
+const quote = (text: string): string =>
+  text.length <= QUOTED_CHARACTERS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_CHARACTERS))}…`;
+const CONTROL_LINE =
+  "so that it fits in nats-server's control line (4 KiB by default; the server closes a connection that sends a longer line)";
+
 const authorizationFailed = (server: string): string =>
   `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`;
 
@@ -139,9 +175,13 @@ export const MESSAGES = {
   noResponders: (subject: string) =>
     `No service is listening on ${subject} (NATS no responders)`,
   invalidSubject: (subject: string) =>
-    `Invalid Picom subject ${JSON.stringify(subject)}: expected "<service>.<method>", two non-empty tokens without spaces or wildcards`,
+    `Invalid Picom subject ${quote(subject)}: expected "<service>.<method>", two non-empty tokens without spaces or wildcards`,
+  subjectTooLong: (subject: string, bytes: number, limit: number) =>
+    `Picom subject ${quote(subject)} is ${bytes} bytes, over the ${limit}-byte limit on a subject (UTF-8), ${CONTROL_LINE}; nothing was sent`,
   invalidPattern: (pattern: string) =>
-    `Invalid Picom pattern ${JSON.stringify(pattern)}: a handler pattern must be one method name, without ".", "*", ">" or spaces`,
+    `Invalid Picom pattern ${quote(pattern)}: a handler pattern must be one method name, without ".", "*", ">" or spaces`,
+  methodNameTooLong: (method: string, bytes: number, limit: number) =>
+    `Invalid Picom pattern ${quote(method)}: ${bytes} bytes, over the ${limit}-byte limit on a method name (UTF-8), ${CONTROL_LINE}`,
   payloadTooLarge: (subject: string, size: number, limit: number) =>
     `Message to ${subject} is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
   replyTooLarge: (size: number, limit: number) =>
@@ -179,7 +219,15 @@ export const MESSAGES = {
   invalidOptions: (value: string) => `Invalid options ${value}: expected an object`,
   serviceNameNotString: (value: string) => `Invalid service name ${value}: expected a non-empty string`,
   serviceNameNotToken: (name: string) =>
-    `Invalid service name ${JSON.stringify(name)}: it must be one NATS token, without ".", "*", ">" or spaces`,
+    `Invalid service name ${quote(name)}: it must be one NATS token, without ".", "*", ">" or spaces`,
+  serviceNameTooLong: (name: string, bytes: number, limit: number) =>
+    `Invalid service name ${quote(name)}: ${bytes} bytes, over the ${limit}-byte limit on a service name (UTF-8), ${CONTROL_LINE}`,
+  inboxPrefixInvalid: (prefix: string) =>
+    `Invalid option "inboxPrefix" ${quote(prefix)}: expected a subject prefix such as "_INBOX" or "_INBOX.alice": tokens joined by ".", none empty, without "*", ">" or whitespace`,
+  inboxPrefixTooLong: (prefix: string, bytes: number, limit: number) =>
+    `Invalid option "inboxPrefix" ${quote(prefix)}: ${bytes} bytes, over the ${limit}-byte limit (UTF-8), ${CONTROL_LINE}`,
+  connectionNameTooLong: (name: string, bytes: number, limit: number) =>
+    `Invalid option "name" ${quote(name)}: ${bytes} bytes as written in the NATS CONNECT line (UTF-8, JSON-escaped), over the ${limit}-byte limit, ${CONTROL_LINE}`,
   optionNotString: (key: string) => `Invalid option "${key}": expected a string`,
   optionNotNumber: (key: string, value: string) => `Invalid option "${key}" ${value}: expected a number`,
   optionNotPositive: (key: string, value: string) => `Invalid option "${key}" ${value}: expected a positive number`,

@@ -25,5 +25,13 @@ export {
   DEFAULT_TTL,
   WIRE_MESSAGES,
 } from './constants.js';
+/** Limits on names and subjects, in UTF-8 bytes, within nats-server's control line. */
+export {
+  MAX_CONNECTION_NAME_BYTES,
+  MAX_INBOX_PREFIX_BYTES,
+  MAX_METHOD_NAME_BYTES,
+  MAX_SERVICE_NAME_BYTES,
+  MAX_SUBJECT_BYTES,
+} from './constants.js';
 /** Subject checks, for tools that take `<service>.<method>` from their users. */
 export { isValidSubject, isValidToken } from './protocol/subject.rules.js';

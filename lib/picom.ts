@@ -6,7 +6,7 @@ import { PicomOptionsError } from './errors/index.js';
 import type { PicomOptions, PicomRequestOptions } from './interfaces/picom-options.interface.js';
 import { callTimeout, resolvePicomOptions, validateServiceName } from './options/picom-options.resolver.js';
 import { encodeBody } from './protocol/envelope.codec.js';
-import { isValidToken } from './protocol/subject.rules.js';
+import { methodRefusal } from './protocol/subject.rules.js';
 import type { RouteHandler } from './responder/picom.responder.js';
 
 /**
@@ -67,13 +67,14 @@ export class Picom {
 
   /**
    * Serves `methods` as `<name>.<method>`; may be called again to add more.
-   * @throws {PicomOptionsError} when a method name is not one NATS token
+   * @throws {PicomOptionsError} when a method name is not one NATS token or is over 256 bytes
    * @throws {PicomPermissionError} when the server refuses the service's subscription
    */
   async expose(methods: Record<string, PicomMethod>): Promise<void> {
     for (const [method, fn] of Object.entries(methods)) {
-      if (!isValidToken(method) || typeof fn !== 'function') {
-        throw new PicomOptionsError(MESSAGES.invalidPattern(method));
+      const refusal = typeof fn === 'function' ? methodRefusal(method) : MESSAGES.invalidPattern(method);
+      if (refusal !== undefined) {
+        throw new PicomOptionsError(refusal);
       }
     }
     for (const [method, fn] of Object.entries(methods)) {

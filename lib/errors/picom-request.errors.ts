@@ -1,4 +1,5 @@
 import { MESSAGES, WIRE_MESSAGES } from '../constants.js';
+import { subjectRefusal } from '../protocol/subject.rules.js';
 import { PicomError } from './picom.error.js';
 
 /**
@@ -42,13 +43,14 @@ export class PicomBadResponseError extends PicomError {
 }
 
 /**
- * The subject is not `<service>.<method>`; nothing was sent.
+ * The subject is not `<service>.<method>`, or is longer than NATS can carry
+ * (the message names the limit); nothing was sent.
  *
  * @publicApi
  */
 export class PicomSubjectError extends PicomError {
   constructor(readonly subject: string) {
-    super(MESSAGES.invalidSubject(subject));
+    super(subjectRefusal(subject));
   }
 }
 

@@ -11,12 +11,16 @@ import {
   DEFAULT_TIMEOUT,
   DEFAULT_TTL,
   FOREIGN_OPTION_HINTS,
+  MAX_CONNECTION_NAME_BYTES,
+  MAX_INBOX_PREFIX_BYTES,
   MAX_PINGS_OUT,
+  MAX_SERVICE_NAME_BYTES,
   MESSAGES,
   SERVERS_ENV,
 } from '../constants.js';
 import { PicomOptionsError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
+import { bytesOver, isValidSubjectPrefix } from '../protocol/subject.rules.js';
 import type {
   PicomConnectionOptions,
   PicomOptions,
@@ -104,7 +108,7 @@ let portWarned = false;
 
 /**
  * Checks a service name: one NATS token, since it becomes the subject prefix
- * and the queue group.
+ * and the queue group, of at most `MAX_SERVICE_NAME_BYTES` UTF-8 bytes.
  */
 export function validateServiceName(service: unknown): string {
   if (typeof service !== 'string' || service.length === 0) {
@@ -113,7 +117,39 @@ export function validateServiceName(service: unknown): string {
   if (INVALID_SERVICE_CHARS.test(service)) {
     throw new PicomOptionsError(MESSAGES.serviceNameNotToken(service));
   }
+  const bytes = bytesOver(service, MAX_SERVICE_NAME_BYTES);
+  if (bytes !== undefined) {
+    throw new PicomOptionsError(MESSAGES.serviceNameTooLong(service, bytes, MAX_SERVICE_NAME_BYTES));
+  }
   return service;
+}
+
+/**
+ * Checks the `inboxPrefix` option: a subject prefix (nats.js would only fail
+ * on it at the first call, with its own error) of at most
+ * `MAX_INBOX_PREFIX_BYTES` UTF-8 bytes.
+ */
+function validateInboxPrefix(prefix: string): string {
+  if (!isValidSubjectPrefix(prefix)) {
+    throw new PicomOptionsError(MESSAGES.inboxPrefixInvalid(prefix));
+  }
+  const bytes = bytesOver(prefix, MAX_INBOX_PREFIX_BYTES);
+  if (bytes !== undefined) {
+    throw new PicomOptionsError(MESSAGES.inboxPrefixTooLong(prefix, bytes, MAX_INBOX_PREFIX_BYTES));
+  }
+  return prefix;
+}
+
+/**
+ * Checks the connection name as the CONNECT line carries it: JSON-escaped, so
+ * that a name of quotes or control characters is counted at its real size.
+ */
+function validateConnectionName(name: string): string {
+  const bytes = Buffer.byteLength(JSON.stringify(name), 'utf8') - 2;
+  if (bytes > MAX_CONNECTION_NAME_BYTES) {
+    throw new PicomOptionsError(MESSAGES.connectionNameTooLong(name, bytes, MAX_CONNECTION_NAME_BYTES));
+  }
+  return name;
 }
 
 /**
@@ -213,7 +249,7 @@ export function resolvePicomOptions(
   const fromUrl = parsed.find((p) => p.user !== undefined || p.token !== undefined);
   const connection: ConnectionOptions = {
     servers: parsed.map((p) => p.server),
-    name: options.name ?? clientName,
+    name: validateConnectionName(options.name ?? clientName),
     maxReconnectAttempts: retries,
     timeout: connectTimeout,
     // Stale after MAX_PINGS_OUT unanswered pings plus one interval: within ttl.
@@ -230,7 +266,7 @@ export function resolvePicomOptions(
   if (pass !== undefined) connection.pass = pass;
   if (options.authenticator !== undefined) connection.authenticator = options.authenticator;
   if (options.tls !== undefined) connection.tls = options.tls;
-  if (options.inboxPrefix !== undefined) connection.inboxPrefix = options.inboxPrefix;
+  if (options.inboxPrefix !== undefined) connection.inboxPrefix = validateInboxPrefix(options.inboxPrefix);
 
   return {
     servers: connection.servers as string[],

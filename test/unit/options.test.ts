@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   DEFAULT_GRACE_PERIOD,
+  MAX_CONNECTION_NAME_BYTES,
+  MAX_INBOX_PREFIX_BYTES,
+  MAX_SERVICE_NAME_BYTES,
   DEFAULT_RETRIES,
   DEFAULT_SERVERS,
   DEFAULT_TIMEOUT,
@@ -352,6 +355,55 @@ describe('validateServiceName', () => {
       const message = optionsError(() => validateServiceName(name), /one NATS token, without "\.", "\*", ">" or spaces/);
       assert.ok(message.includes(JSON.stringify(name)), `message names ${JSON.stringify(name)}: ${message}`);
     }
+  });
+
+  it('takes names of up to 256 UTF-8 bytes, and names the limit beyond', () => {
+    assert.equal(MAX_SERVICE_NAME_BYTES, 256);
+    for (const name of ['s'.repeat(256), 'é'.repeat(128), '€'.repeat(85)]) {
+      assert.equal(validateServiceName(name), name, `${name.length} characters`);
+    }
+    optionsError(() => validateServiceName('s'.repeat(257)), /^Invalid service name "s+"…: 257 bytes, over the 256-byte limit on a service name \(UTF-8\)/);
+    // 129 characters: under the limit counted in UTF-16 units, over it in bytes.
+    optionsError(() => validateServiceName(`${'é'.repeat(128)}x`), /: 257 bytes, over the 256-byte limit/);
+    const message = optionsError(() => validateServiceName('s'.repeat(5_000)), /5000 bytes, over the 256-byte limit/);
+    assert.ok(message.length < 400, `the message echoes the whole name: ${message.length} chars`);
+  });
+});
+
+describe('inboxPrefix and name', () => {
+  it('takes an inbox prefix of one or more tokens, up to 256 bytes', () => {
+    for (const inboxPrefix of ['_INBOX', '_INBOX.alice', 'a.b.c', 'p'.repeat(256), `_I.${'é'.repeat(126)}x`]) {
+      assert.equal(resolvePicomOptions({ inboxPrefix }).connection.inboxPrefix, inboxPrefix);
+    }
+  });
+
+  it('refuses a prefix that is not a subject prefix, naming the option', () => {
+    for (const inboxPrefix of ['', 'a b', ' _INBOX', '_INBOX.', '.x', '_INBOX..x', '_INBOX.*', '_INBOX.>', '*', 'a\tb', 'a\r\nb']) {
+      optionsError(() => resolvePicomOptions({ inboxPrefix }), /^Invalid option "inboxPrefix" .*expected a subject prefix such as "_INBOX"/);
+    }
+  });
+
+  it('refuses a prefix over 256 bytes, naming the limit', () => {
+    assert.equal(MAX_INBOX_PREFIX_BYTES, 256);
+    optionsError(() => resolvePicomOptions({ inboxPrefix: 'p'.repeat(257) }), /"inboxPrefix" "p+"…: 257 bytes, over the 256-byte limit/);
+    optionsError(() => resolvePicomOptions({ inboxPrefix: `_I.${'é'.repeat(127)}` }), /: 257 bytes, over the 256-byte limit/);
+  });
+
+  it('takes a connection name of up to 512 bytes as the CONNECT line carries it (JSON-escaped)', () => {
+    assert.equal(MAX_CONNECTION_NAME_BYTES, 512);
+    for (const name of ['n'.repeat(512), 'é'.repeat(256), '"'.repeat(256)]) {
+      assert.equal(resolvePicomOptions({ name }).connection.name, name);
+    }
+    optionsError(() => resolvePicomOptions({ name: 'n'.repeat(513) }), /^Invalid option "name" "n+"…: 513 bytes .*over the 512-byte limit/);
+    // 257 quotes are 514 bytes once escaped; a control character takes 6.
+    optionsError(() => resolvePicomOptions({ name: '"'.repeat(257) }), /: 514 bytes as written in the NATS CONNECT line/);
+    optionsError(() => resolvePicomOptions({ name: '\u0001'.repeat(86) }), /: 516 bytes/);
+  });
+
+  it('checks the default name too; a service name within its limit always gives one that fits', () => {
+    const service = 's'.repeat(256);
+    assert.equal(resolvePicomOptions({}, `picom:${service}`).connection.name, `picom:${service}`);
+    optionsError(() => resolvePicomOptions({}, 'n'.repeat(600)), /"name" .*600 bytes/);
   });
 });
 

@@ -7,7 +7,7 @@ import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.
 import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
 import { PicomOptionsError } from '../../errors/index.js';
 import { requireOptionsObject, resolvePicomOptions, validateServiceName } from '../../options/picom-options.resolver.js';
-import { isValidToken } from '../../protocol/subject.rules.js';
+import { methodRefusal } from '../../protocol/subject.rules.js';
 import { isPromiseLike } from '../../responder/handler-result.js';
 import type { RouteHandler } from '../../responder/picom.responder.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
@@ -101,15 +101,16 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     super.addHandler(pattern, callback, isEventHandler, extras);
   }
 
-  /** Checks every pattern is one method token and builds the route table. */
+  /** Checks every pattern is one method token within its length limit and builds the route table. */
   private bindRoutes(): void {
     if (this.objectPatterns.length > 0) {
       throw new PicomOptionsError(MESSAGES.invalidPattern(this.objectPatterns[0] as string));
     }
     this.routes.clear();
     for (const [pattern, handler] of this.messageHandlers) {
-      if (!isValidToken(pattern)) {
-        throw new PicomOptionsError(MESSAGES.invalidPattern(pattern));
+      const refusal = methodRefusal(pattern);
+      if (refusal !== undefined) {
+        throw new PicomOptionsError(refusal);
       }
       this.routes.set(
         pattern,
