@@ -46,7 +46,7 @@ export class Picom {
     validateServiceName(name);
     const resolved = resolvePicomOptions(options, `picom:${name}`);
     this.endpoint = new PicomEndpoint(resolved, {
-      calls: true,
+      calls: false,
       reopens: false,
       // One start-up line: a Picom that serves says so in expose(); one that only calls, here.
       onOpen: (connection) => {

@@ -11,7 +11,11 @@ import { PicomResponder, type PicomResponderOptions } from '../responder/picom.r
 
 /** How a face (`Picom`, `PicomServer`, `PicomClient`) wants its endpoint to behave. */
 export interface PicomEndpointSettings {
-  /** Makes calls: a requester (reply inbox) comes with every connection. */
+  /**
+   * Opens the reply inbox with every connection (a client exists to call);
+   * otherwise on the first call, so that a service whose NATS user may not
+   * subscribe to inboxes serves without a permissions error.
+   */
   readonly calls: boolean;
   /** `close()` can be followed by `connect()` again (Nest's client and server); otherwise it is final. */
   readonly reopens: boolean;
@@ -119,11 +123,19 @@ export class PicomEndpoint {
     return this.serving;
   }
 
-  /** The requester, once connected; a `PicomConnectionError` (`CLOSED`) when `close()` came first. */
+  /** The requester of the open connection, made on first use; a `PicomConnectionError` when there is none. */
   calling(): PicomRequester {
-    if (this.requester === undefined) {
+    if (this.requester !== undefined) {
+      return this.requester;
+    }
+    const connection = this.connection;
+    if (connection === undefined) {
       throw PicomConnectionError.closed();
     }
+    if (connection.isClosed) {
+      throw new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
+    }
+    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix);
     return this.requester;
   }
 
@@ -159,7 +171,7 @@ export class PicomEndpoint {
     this.connection = connection;
     this.ended = false;
     if (this.settings.calls) {
-      this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix);
+      this.calling();
     }
     void connection.closed.then((reason) => this.onClosed(connection, reason));
     this.events.emit(PicomEvent.STATUS, PicomStatus.CONNECTED);

@@ -64,7 +64,8 @@ for (const [heading, aimedReplyArrives] of [
         process.env[key] = value;
       }
       broker = await startNatsServer({ config: confBlock(heading) });
-      service1 = new Picom('service1', { servers: broker.url, user: 'service1', pass: PASSWORDS.SERVICE1_PASSWORD, inboxPrefix: '_INBOX.service1', logger: logs });
+      // service1 only serves: no inbox permission, no inboxPrefix (its reply inbox opens on a first call only).
+      service1 = new Picom('service1', { servers: broker.url, user: 'service1', pass: PASSWORDS.SERVICE1_PASSWORD, logger: logs });
       await service1.expose({ add: (msg: { a: number; b: number }) => msg.a + msg.b, echo: (msg: unknown) => msg });
       service2 = new Picom('service2', { servers: broker.url, user: 'service2', pass: PASSWORDS.SERVICE2_PASSWORD, inboxPrefix: '_INBOX.service2', logger: logs });
       await service2.expose({
