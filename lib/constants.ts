@@ -33,6 +33,14 @@ export const DEADLINE_TICK_MS = 20;
  */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 export const DEFAULT_MAX_HEADER_COUNT = 100;
+/**
+ * Characters of a reply token, the last token of a reply subject: 64 random
+ * bits in base64url. A peer that sees one reply subject must not be able to
+ * guess the others, so tokens are random rather than a counter.
+ */
+export const REPLY_TOKEN_LENGTH = 11;
+/** Tokens drawn from one `crypto.randomFillSync` call: one call per this many requests. */
+export const REPLY_TOKENS_PER_FILL = 512;
 /** Default bound on messages waiting for a handler slot when `maxConcurrency` is set. */
 export const DEFAULT_MAX_QUEUED = 10_000;
 

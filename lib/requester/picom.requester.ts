@@ -16,6 +16,7 @@ import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
 import { PendingCalls } from './pending-calls.js';
+import { nextReplyToken } from './reply-token.pool.js';
 
 /**
  * Receives exactly one outcome per call. An object rather than a callback, so
@@ -41,8 +42,9 @@ interface PendingCall {
 
 /**
  * The calling side of Picom. All replies arrive on one wildcard inbox
- * subscription and are matched to calls through a map; one coarse sweeper
- * enforces every deadline. Nothing per call but the map entry and the publish.
+ * subscription and are matched to calls through a map by a random token;
+ * one coarse sweeper enforces every deadline. Nothing per call but the
+ * token, the map entry and the publish.
  */
 export class PicomRequester {
   private readonly pending = new PendingCalls<PendingCall>();
@@ -52,7 +54,7 @@ export class PicomRequester {
   /** Runs while calls are pending: an endpoint that calls nobody never wakes up for it. */
   private sweeper: NodeJS.Timeout | undefined;
   private readonly sweepNow = (): void => this.sweep();
-  private sequence = 0;
+  private unmatched = 0;
   private closedWith: Error | undefined;
   private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
 
@@ -80,6 +82,14 @@ export class PicomRequester {
   /** Calls in flight. */
   get size(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Replies that matched no pending call and were dropped: late (after their
+   * timeout), for a cancelled call, or forged by a peer guessing tokens.
+   */
+  get unmatchedReplies(): number {
+    return this.unmatched;
   }
 
   /**
@@ -120,7 +130,7 @@ export class PicomRequester {
       }
       return undefined;
     }
-    const token = (++this.sequence).toString(36);
+    const token = nextReplyToken();
     const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject };
     this.pending.add(token, call);
     if (this.sweeper === undefined) {
@@ -219,7 +229,8 @@ export class PicomRequester {
     const token = msg.subject.substring(this.inboxLength);
     const call = this.pending.get(token);
     if (call === undefined) {
-      // Late (after its timeout) or for a cancelled call: nobody waits for it.
+      // Late (after its timeout), for a cancelled call, or forged: nobody waits for it.
+      this.unmatched++;
       return;
     }
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS_STATUS) {
