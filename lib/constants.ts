@@ -155,6 +155,9 @@ export const MESSAGES = {
   replyTooLarge: (size: number, limit: number) =>
     `Reply is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
   unserializable: (what: string, reason: string) => `Cannot encode ${what} as JSON: ${reason}`,
+  badResponse: (subject: string, reason: string) => `Bad response from ${subject}: ${reason}`,
+  errorNotString: (kind: string) =>
+    `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
   busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
   shuttingDown: (service: string) =>
     `Service ${service} is shutting down: the request was not started within the grace period`,

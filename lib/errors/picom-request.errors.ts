@@ -28,16 +28,38 @@ export class PicomNoRespondersError extends PicomError {
 }
 
 /**
- * The reply was not a JSON envelope.
+ * What made a reply unusable, beyond a `cause`.
+ *
+ * @publicApi
+ */
+export interface PicomBadResponseDetails extends ErrorOptions {
+  /** Why the reply is refused; without it the message is the legacy "Bad JSON response". */
+  readonly reason?: string;
+  /** The offending value as received, never coerced (the `error` field of an envelope whose error is not a string). */
+  readonly raw?: unknown;
+}
+
+/**
+ * The reply was not a usable envelope: not JSON, not an object, an `error`
+ * field that is not a string, or headers over the limits.
  *
  * @publicApi
  */
 export class PicomBadResponseError extends PicomError {
+  /** The offending value, when there is one (see `PicomBadResponseDetails.raw`). */
+  declare readonly raw?: unknown;
+
   constructor(
     readonly subject: string,
-    options?: ErrorOptions,
+    details?: PicomBadResponseDetails,
   ) {
-    super(WIRE_MESSAGES.BAD_JSON_RESPONSE, options);
+    super(
+      details?.reason === undefined ? WIRE_MESSAGES.BAD_JSON_RESPONSE : MESSAGES.badResponse(subject, details.reason),
+      details,
+    );
+    if (details !== undefined && 'raw' in details) {
+      (this as { raw?: unknown }).raw = details.raw;
+    }
   }
 }
 
