@@ -158,6 +158,7 @@ export const MESSAGES = {
   badResponse: (subject: string, reason: string) => `Bad response from ${subject}: ${reason}`,
   errorNotString: (kind: string) =>
     `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
+  replyHeadersOverLimit: (overflow: string) => `its header block is over the limit, ${overflow}; it was not parsed`,
   busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
   shuttingDown: (service: string) =>
     `Service ${service} is shutting down: the request was not started within the grace period`,

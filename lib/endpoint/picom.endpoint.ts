@@ -159,7 +159,7 @@ export class PicomEndpoint {
     this.connection = connection;
     this.ended = false;
     if (this.settings.calls) {
-      this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix);
+      this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options);
     }
     void connection.closed.then((reason) => this.onClosed(connection, reason));
     this.events.emit(PicomEvent.STATUS, PicomStatus.CONNECTED);

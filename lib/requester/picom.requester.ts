@@ -3,6 +3,7 @@ import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '
 import { describeError } from '../responder/handler-result.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
+  PicomBadResponseError,
   PicomConnectionError,
   PicomConnectionErrorCode,
   PicomNoRespondersError,
@@ -14,6 +15,7 @@ import {
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
+import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
 import { PendingCalls } from './pending-calls.js';
 import { nextReplyToken } from './reply-token.pool.js';
@@ -61,7 +63,9 @@ export class PicomRequester {
   constructor(
     private readonly connection: PicomConnection,
     private readonly logger: PicomLogger,
-    inboxPrefix?: string,
+    inboxPrefix: string | undefined,
+    /** Bounds on a reply's header block, checked before anything reads it. */
+    private readonly headerLimits: HeaderLimits,
   ) {
     this.inbox = `${createInbox(inboxPrefix)}.`;
     this.inboxLength = this.inbox.length;
@@ -231,6 +235,13 @@ export class PicomRequester {
     if (call === undefined) {
       // Late (after its timeout), for a cancelled call, or forged: nobody waits for it.
       this.unmatched++;
+      return;
+    }
+    // Before anything reads `msg.headers`: nats.js parses them in quadratic time.
+    const overflow = headerOverflow(msg, this.headerLimits);
+    if (overflow !== undefined) {
+      const reason = MESSAGES.replyHeadersOverLimit(overflow);
+      this.settle(token, call, new PicomBadResponseError(call.subject, { reason }), undefined);
       return;
     }
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS_STATUS) {
