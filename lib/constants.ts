@@ -150,11 +150,21 @@ export const MESSAGES = {
     `Invalid Picom subject ${JSON.stringify(subject)}: expected "<service>.<method>", two non-empty tokens without spaces or wildcards`,
   invalidPattern: (pattern: string) =>
     `Invalid Picom pattern ${JSON.stringify(pattern)}: a handler pattern must be one method name, without ".", "*", ">" or spaces`,
-  payloadTooLarge: (subject: string, size: number, limit: number) =>
-    `Message to ${subject} is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
+  payloadTooLarge: (subject: string, size: number, limit: number, headerBytes = 0) =>
+    `Message to ${subject} is ${size} bytes${headerBytes > 0 ? ` (${headerBytes} of them headers)` : ''}, larger than the server's max_payload of ${limit} bytes`,
   replyTooLarge: (size: number, limit: number) =>
     `Reply is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
   unserializable: (what: string, reason: string) => `Cannot encode ${what} as JSON: ${reason}`,
+  /** `value` is already described safely. */
+  headersNotRecord: (subject: string, value: string) =>
+    `Invalid headers ${value} for ${subject}: expected an object of header names to strings or arrays of strings; nothing was sent`,
+  /** `name` is the header name, already quoted and shortened. */
+  headerNotString: (subject: string, name: string, kind: string) =>
+    `Invalid header ${name} for ${subject}: its value is ${kind}, expected a string or an array of strings; nothing was sent`,
+  headerNameEmpty: (subject: string) => `Invalid header for ${subject}: a header name cannot be empty; nothing was sent`,
+  invalidHeader: (subject: string, name: string, reason: string) =>
+    `Invalid header ${name} for ${subject}: ${reason}; names are printable ASCII without spaces or ":", values have no CR or LF; nothing was sent`,
+  notSent: (subject: string, reason: string) => `Not sent to ${subject}: NATS refused the message (${reason})`,
   badResponse: (subject: string, reason: string) => `Bad response from ${subject}: ${reason}`,
   errorNotString: (kind: string) =>
     `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,

@@ -82,10 +82,13 @@ export class PicomSubjectError extends PicomError {
 export class PicomPayloadTooLargeError extends PicomError {
   constructor(
     readonly subject: string,
+    /** Bytes of body and headers together, as NATS counts them. */
     readonly size: number,
     readonly limit: number,
+    /** Of `size`, the bytes of the encoded header block. */
+    readonly headerBytes = 0,
   ) {
-    super(MESSAGES.payloadTooLarge(subject, size, limit));
+    super(MESSAGES.payloadTooLarge(subject, size, limit, headerBytes));
   }
 }
 
