@@ -33,6 +33,14 @@ export const DEADLINE_TICK_MS = 20;
  */
 export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 export const DEFAULT_MAX_HEADER_COUNT = 100;
+/**
+ * Characters of a reply token, the last token of a reply subject: 64 random
+ * bits in base64url. A peer that sees one reply subject must not be able to
+ * guess the others, so tokens are random rather than a counter.
+ */
+export const REPLY_TOKEN_LENGTH = 11;
+/** Tokens drawn from one `crypto.randomFillSync` call: one call per this many requests. */
+export const REPLY_TOKENS_PER_FILL = 512;
 /** Default bound on messages waiting for a handler slot when `maxConcurrency` is set. */
 export const DEFAULT_MAX_QUEUED = 10_000;
 
@@ -182,11 +190,25 @@ export const MESSAGES = {
     `Invalid Picom pattern ${quote(pattern)}: a handler pattern must be one method name, without ".", "*", ">" or spaces`,
   methodNameTooLong: (method: string, bytes: number, limit: number) =>
     `Invalid Picom pattern ${quote(method)}: ${bytes} bytes, over the ${limit}-byte limit on a method name (UTF-8), ${CONTROL_LINE}`,
-  payloadTooLarge: (subject: string, size: number, limit: number) =>
-    `Message to ${subject} is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
+  payloadTooLarge: (subject: string, size: number, limit: number, headerBytes = 0) =>
+    `Message to ${subject} is ${size} bytes${headerBytes > 0 ? ` (${headerBytes} of them headers)` : ''}, larger than the server's max_payload of ${limit} bytes`,
   replyTooLarge: (size: number, limit: number) =>
     `Reply is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
   unserializable: (what: string, reason: string) => `Cannot encode ${what} as JSON: ${reason}`,
+  /** `value` is already described safely. */
+  headersNotRecord: (subject: string, value: string) =>
+    `Invalid headers ${value} for ${subject}: expected an object of header names to strings or arrays of strings; nothing was sent`,
+  /** `name` is the header name, already quoted and shortened. */
+  headerNotString: (subject: string, name: string, kind: string) =>
+    `Invalid header ${name} for ${subject}: its value is ${kind}, expected a string or an array of strings; nothing was sent`,
+  headerNameEmpty: (subject: string) => `Invalid header for ${subject}: a header name cannot be empty; nothing was sent`,
+  invalidHeader: (subject: string, name: string, reason: string) =>
+    `Invalid header ${name} for ${subject}: ${reason}; names are printable ASCII without spaces or ":", values have no CR or LF; nothing was sent`,
+  notSent: (subject: string, reason: string) => `Not sent to ${subject}: NATS refused the message (${reason})`,
+  badResponse: (subject: string, reason: string) => `Bad response from ${subject}: ${reason}`,
+  errorNotString: (kind: string) =>
+    `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
+  replyHeadersOverLimit: (overflow: string) => `its header block is over the limit, ${overflow}; it was not parsed`,
   busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
   shuttingDown: (service: string) =>
     `Service ${service} is shutting down: the request was not started within the grace period`,

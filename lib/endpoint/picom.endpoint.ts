@@ -135,7 +135,7 @@ export class PicomEndpoint {
     if (connection.isClosed) {
       throw new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
     }
-    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix);
+    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options);
     return this.requester;
   }
 

@@ -29,16 +29,38 @@ export class PicomNoRespondersError extends PicomError {
 }
 
 /**
- * The reply was not a JSON envelope.
+ * What made a reply unusable, beyond a `cause`.
+ *
+ * @publicApi
+ */
+export interface PicomBadResponseDetails extends ErrorOptions {
+  /** Why the reply is refused; without it the message is the legacy "Bad JSON response". */
+  readonly reason?: string;
+  /** The offending value as received, never coerced (the `error` field of an envelope whose error is not a string). */
+  readonly raw?: unknown;
+}
+
+/**
+ * The reply was not a usable envelope: not JSON, not an object, an `error`
+ * field that is not a string, or headers over the limits.
  *
  * @publicApi
  */
 export class PicomBadResponseError extends PicomError {
+  /** The offending value, when there is one (see `PicomBadResponseDetails.raw`). */
+  declare readonly raw?: unknown;
+
   constructor(
     readonly subject: string,
-    options?: ErrorOptions,
+    details?: PicomBadResponseDetails,
   ) {
-    super(WIRE_MESSAGES.BAD_JSON_RESPONSE, options);
+    super(
+      details?.reason === undefined ? WIRE_MESSAGES.BAD_JSON_RESPONSE : MESSAGES.badResponse(subject, details.reason),
+      details,
+    );
+    if (details !== undefined && 'raw' in details) {
+      (this as { raw?: unknown }).raw = details.raw;
+    }
   }
 }
 
@@ -62,10 +84,13 @@ export class PicomSubjectError extends PicomError {
 export class PicomPayloadTooLargeError extends PicomError {
   constructor(
     readonly subject: string,
+    /** Bytes of body and headers together, as NATS counts them. */
     readonly size: number,
     readonly limit: number,
+    /** Of `size`, the bytes of the encoded header block. */
+    readonly headerBytes = 0,
   ) {
-    super(MESSAGES.payloadTooLarge(subject, size, limit));
+    super(MESSAGES.payloadTooLarge(subject, size, limit, headerBytes));
   }
 }
 

@@ -100,6 +100,9 @@ export function encodeError(err: unknown): string {
 /**
  * Reads a reply envelope: the payload, or throws `PicomRemoteError` for an
  * error envelope and `PicomBadResponseError` for anything that is not one.
+ * A falsy `error` is no error, as old callers have it; a truthy one that is
+ * not a string is a bad response carrying the value as `raw`, never turned
+ * into text (`[object Object]`, or a `TypeError` from a hostile `toString`).
  */
 export function decodeReply(data: Uint8Array, subject: string): unknown {
   let envelope: unknown;
@@ -112,10 +115,20 @@ export function decodeReply(data: Uint8Array, subject: string): unknown {
     throw new PicomBadResponseError(subject);
   }
   const reply = envelope as { payload?: unknown; error?: unknown };
-  if (reply.error) {
-    throw new PicomRemoteError(String(reply.error), subject, otherFields(reply));
+  const error = reply.error;
+  if (error) {
+    if (typeof error !== 'string') {
+      throw new PicomBadResponseError(subject, { reason: MESSAGES.errorNotString(kindOf(error)), raw: error });
+    }
+    throw new PicomRemoteError(error, subject, otherFields(reply));
   }
   return reply.payload;
+}
+
+/** What a parsed JSON value is, for a message that must not print the value itself. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function otherFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {

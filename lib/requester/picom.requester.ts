@@ -1,21 +1,28 @@
-import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
+import { createInbox, errors, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
 import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
 import { describeError } from '../responder/handler-result.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
+  PicomBadResponseError,
   PicomConnectionError,
   PicomConnectionErrorCode,
   PicomNoRespondersError,
   PicomPayloadTooLargeError,
   PicomPermissionError,
+  PicomSendError,
   PicomSubjectError,
   PicomTimeoutError,
 } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
+import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
+import { encodeHeaders, type PicomHeaders } from './headers.encoder.js';
 import { PendingCalls } from './pending-calls.js';
+import { nextReplyToken } from './reply-token.pool.js';
+
+export type { PicomHeaders } from './headers.encoder.js';
 
 /**
  * Receives exactly one outcome per call. An object rather than a callback, so
@@ -25,9 +32,6 @@ import { PendingCalls } from './pending-calls.js';
 export interface ReplyTarget {
   settle(err: Error | null, payload?: unknown): void;
 }
-
-/** Headers as users give them: one value or several per key. */
-export type PicomHeaders = Record<string, string | string[]>;
 
 /** One call in flight. Settled through `target`, or through `resolve`/`reject` for `call()`. */
 interface PendingCall {
@@ -41,8 +45,9 @@ interface PendingCall {
 
 /**
  * The calling side of Picom. All replies arrive on one wildcard inbox
- * subscription and are matched to calls through a map; one coarse sweeper
- * enforces every deadline. Nothing per call but the map entry and the publish.
+ * subscription and are matched to calls through a map by a random token;
+ * one coarse sweeper enforces every deadline. Nothing per call but the
+ * token, the map entry and the publish.
  */
 export class PicomRequester {
   private readonly pending = new PendingCalls<PendingCall>();
@@ -52,14 +57,16 @@ export class PicomRequester {
   /** Runs while calls are pending: an endpoint that calls nobody never wakes up for it. */
   private sweeper: NodeJS.Timeout | undefined;
   private readonly sweepNow = (): void => this.sweep();
-  private sequence = 0;
+  private unmatched = 0;
   private closedWith: Error | undefined;
   private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
 
   constructor(
     private readonly connection: PicomConnection,
     private readonly logger: PicomLogger,
-    inboxPrefix?: string,
+    inboxPrefix: string | undefined,
+    /** Bounds on a reply's header block, checked before anything reads it. */
+    private readonly headerLimits: HeaderLimits,
   ) {
     this.inbox = `${createInbox(inboxPrefix)}.`;
     this.inboxLength = this.inbox.length;
@@ -80,6 +87,14 @@ export class PicomRequester {
   /** Calls in flight. */
   get size(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Replies that matched no pending call and were dropped: late (after their
+   * timeout), for a cancelled call, or forged by a peer guessing tokens.
+   */
+  get unmatchedReplies(): number {
+    return this.unmatched;
   }
 
   /**
@@ -111,7 +126,8 @@ export class PicomRequester {
     headers: PicomHeaders | undefined,
   ): string | undefined {
     const data = toBytes(body);
-    const refused = this.refuse(subject, data);
+    // Everything that can refuse the call is checked before it is pending.
+    const refused = this.refuse(subject, data, headers);
     if (refused) {
       if (target) {
         target.settle(refused);
@@ -120,7 +136,7 @@ export class PicomRequester {
       }
       return undefined;
     }
-    const token = (++this.sequence).toString(36);
+    const token = nextReplyToken();
     const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject };
     this.pending.add(token, call);
     if (this.sweeper === undefined) {
@@ -128,14 +144,13 @@ export class PicomRequester {
       // connection does that for as long as it is open.
       this.sweeper = setInterval(this.sweepNow, DEADLINE_TICK_MS).unref();
     }
-    // One options object for every call: nats.js reads it during publish() and keeps nothing.
     const options = this.publishOptions;
     options.reply = this.inbox + token;
-    options.headers = headers && toNatsHeaders(headers);
     try {
       this.connection.nc.publish(subject, data, options);
     } catch (err) {
-      this.settle(token, call, publishError(err), undefined);
+      this.settle(token, call, publishError(err, subject), undefined);
+      return undefined;
     }
     return token;
   }
@@ -143,14 +158,16 @@ export class PicomRequester {
   /** Fire and forget: a publish with no reply subject. */
   publish(subject: string, body: string, headers?: PicomHeaders): void {
     const data = toBytes(body);
-    const refused = this.refuse(subject, data);
+    const refused = this.refuse(subject, data, headers);
     if (refused) {
       throw refused;
     }
+    const options = this.publishOptions;
+    options.reply = '';
     try {
-      this.connection.nc.publish(subject, data, headers ? { headers: toNatsHeaders(headers) } : undefined);
+      this.connection.nc.publish(subject, data, options);
     } catch (err) {
-      throw publishError(err);
+      throw publishError(err, subject);
     }
   }
 
@@ -187,7 +204,13 @@ export class PicomRequester {
     }
   }
 
-  private refuse(subject: string, data: Uint8Array): Error | undefined {
+  /**
+   * Why a message cannot be sent, or `undefined`. On the way, puts the encoded
+   * `headers` on the shared publish options (one object for every message:
+   * nats.js reads it during `publish()` and keeps nothing), as their size
+   * counts against max_payload.
+   */
+  private refuse(subject: string, data: Uint8Array, headers: PicomHeaders | undefined): Error | undefined {
     if (this.closedWith) {
       return this.closedWith;
     }
@@ -198,9 +221,21 @@ export class PicomRequester {
       // nats.js would discard it when it dials again: fail now, not at the timeout.
       return new PicomConnectionError(MESSAGES.disconnected(subject), PicomConnectionErrorCode.DISCONNECTED);
     }
+    let headerBytes = 0;
+    const options = this.publishOptions;
+    options.headers = undefined;
+    if (headers != null) {
+      try {
+        const encoded = encodeHeaders(headers, subject);
+        options.headers = encoded.headers;
+        headerBytes = encoded.bytes;
+      } catch (err) {
+        return err as Error;
+      }
+    }
     const limit = this.connection.maxPayload;
-    if (data.length > limit) {
-      return new PicomPayloadTooLargeError(subject, data.length, limit);
+    if (data.length + headerBytes > limit) {
+      return new PicomPayloadTooLargeError(subject, data.length + headerBytes, limit, headerBytes);
     }
     return undefined;
   }
@@ -219,7 +254,15 @@ export class PicomRequester {
     const token = msg.subject.substring(this.inboxLength);
     const call = this.pending.get(token);
     if (call === undefined) {
-      // Late (after its timeout) or for a cancelled call: nobody waits for it.
+      // Late (after its timeout), for a cancelled call, or forged: nobody waits for it.
+      this.unmatched++;
+      return;
+    }
+    // Before anything reads `msg.headers`: nats.js parses them in quadratic time.
+    const overflow = headerOverflow(msg, this.headerLimits);
+    if (overflow !== undefined) {
+      const reason = MESSAGES.replyHeadersOverLimit(overflow);
+      this.settle(token, call, new PicomBadResponseError(call.subject, { reason }), undefined);
       return;
     }
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS_STATUS) {
@@ -271,22 +314,15 @@ export class PicomRequester {
   }
 }
 
-function toNatsHeaders(values: PicomHeaders): MsgHdrs {
-  const h = natsHeaders();
-  for (const key of Object.keys(values)) {
-    const value = values[key];
-    if (Array.isArray(value)) {
-      for (const v of value) h.append(key, v);
-    } else {
-      h.set(key, value);
-    }
-  }
-  return h;
-}
-
-function publishError(err: unknown): Error {
+/**
+ * What a throw from `nc.publish()` becomes: everything a caller sees is a
+ * `PicomError`, with the nats.js error as its cause. Subject, headers and size
+ * are checked before publishing, so only what nats.js knows better is left
+ * (a connection closing under the call, a server with a smaller max_payload).
+ */
+function publishError(err: unknown, subject: string): Error {
   if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
     return PicomConnectionError.closed({ cause: err });
   }
-  return err instanceof Error ? err : new Error(String(err));
+  return new PicomSendError(subject, { cause: err });
 }

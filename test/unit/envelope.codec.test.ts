@@ -290,12 +290,40 @@ describe('decodeReply', () => {
     assert.deepEqual(decodeReply(bytes('{"error":false,"payload":[]}'), SUBJECT), []);
   });
 
-  it('turns a non-string error into text the way new Error(reply.error) does', () => {
-    for (const value of [{ a: 1 }, 42, true, ['x', 'y']]) {
-      const err = replyError(JSON.stringify({ error: value }));
-      assert.ok(err instanceof PicomRemoteError);
-      assert.equal(err.message, new Error(value as unknown as string).message);
+  it('reports a truthy error that is not a string as a bad response, with the value as received', () => {
+    const cases: [unknown, string][] = [
+      [{ toString: 1 }, 'an object'],
+      [{ nested: true }, 'an object'],
+      [{ a: 1 }, 'an object'],
+      [42, 'a number'],
+      [true, 'a boolean'],
+      [['x', 'y'], 'an array'],
+    ];
+    for (const [value, kind] of cases) {
+      const body = JSON.stringify({ error: value, code: 'E_X', payload: 1 });
+      const err = replyError(body);
+      assert.ok(err instanceof PicomBadResponseError, `${body}: ${String(err)}`);
+      assert.ok(err instanceof PicomError);
+      assert.equal(err.name, 'PicomBadResponseError');
+      assert.equal(err.subject, SUBJECT);
+      assert.deepEqual(err.raw, value, 'the raw value is attached as it came');
+      assert.equal(err.message, `Bad response from ${SUBJECT}: its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`);
+      assert.doesNotMatch(String(err), /\[object Object\]/);
     }
+  });
+
+  it('attaches no raw value to a reply that is not JSON', () => {
+    const err = replyError('nope');
+    assert.ok(err instanceof PicomBadResponseError);
+    assert.equal('raw' in err, false);
+  });
+
+  it('never prints a hostile error value: a huge one stays out of the message', () => {
+    const huge = { text: 'x'.repeat(100_000) };
+    const err = replyError(JSON.stringify({ error: huge }));
+    assert.ok(err instanceof PicomBadResponseError);
+    assert.ok(err.message.length < 200, `${err.message.length} characters`);
+    assert.deepEqual(err.raw, huge);
   });
 
   it('copies extra envelope fields onto the error as own properties', () => {
