@@ -43,6 +43,20 @@ export const REPLY_TOKEN_LENGTH = 11;
 export const REPLY_TOKENS_PER_FILL = 512;
 /** Default bound on messages waiting for a handler slot when `maxConcurrency` is set. */
 export const DEFAULT_MAX_QUEUED = 10_000;
+/**
+ * Longest reply subject, in UTF-8 bytes, a service publishes to. The caller
+ * chooses it; nats-server closes a connection whose `PUB <reply> <size>` line
+ * exceeds its control line (4 KiB by default, and a caller may sit on a server
+ * that allows more), so one hostile request could otherwise take the whole
+ * service off the broker. Real inboxes are a few dozen bytes.
+ */
+export const MAX_REPLY_SUBJECT_BYTES = 1024;
+/**
+ * At most one log line per this many ms for each kind of message a service
+ * drops (a flood of them must not become a flood of lines); each line says how
+ * many were dropped since the previous one.
+ */
+export const DROP_LOG_INTERVAL_MS = 5_000;
 
 /**
  * Bounds on names and subjects, in UTF-8 bytes (what NATS counts), so that
@@ -210,6 +224,9 @@ export const MESSAGES = {
     `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
   replyHeadersOverLimit: (overflow: string) => `its header block is over the limit, ${overflow}; it was not parsed`,
   busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
+  /** `overflow` comes from `headerOverflow()` and names the option that was exceeded. */
+  headersRefused: (subject: string, overflow: string) =>
+    `Request to ${subject} refused without reading its headers: ${overflow}`,
   shuttingDown: (service: string) =>
     `Service ${service} is shutting down: the request was not started within the grace period`,
   gracePeriodOver: (service: string, gracePeriod: number) =>
@@ -307,6 +324,15 @@ export const LOG_MESSAGES = {
   publishTimedOut: (text: string) => `Picom: ${text} on a publish; its slot is freed and its result will be dropped`,
   publishFailed: (subject: string, reason: string) => `Picom: handler for ${subject} failed on a publish: ${reason}`,
   replyFailed: (subject: string, reason: string) => `Picom: cannot reply to ${subject}: ${reason}`,
+  publishesDropped: (count: number, service: string, maxQueued: number, total: number) =>
+    `Picom: ${count} publishes to ${service} dropped: ${maxQueued} messages were already waiting for a handler slot (maxQueued); ${total} dropped since start`,
+  headersRefused: (count: number, service: string, latest: string, total: number) =>
+    `Picom: ${count} messages to ${service} refused without reading their headers (requests answered with an error, publishes dropped); latest: ${latest}; ${total} refused since start`,
+  replySubjectTooLong: (count: number, service: string, bytes: number, limit: number, total: number) =>
+    `Picom: ${count} replies of ${service} not sent: the latest reply subject was ${bytes} bytes, longer than the ${limit} allowed (MAX_REPLY_SUBJECT_BYTES), ` +
+    `which could exceed nats-server's control line and close this service's connection; ${total} not sent since start`,
+  queuedPublishesDropped: (count: number, service: string) =>
+    `Picom: ${count} queued publishes to ${service} dropped: not started within the grace period`,
   gracePeriodEnded: (gracePeriod: number, service: string, running: number, answered: number, publishes: number) =>
     `Picom: the ${gracePeriod} ms grace period of ${service} ended with ${running} handlers still running: ` +
     `${answered} requests answered with an error${publishes > 0 ? `, ${publishes} publishes abandoned` : ''}; their results will be dropped`,

@@ -187,8 +187,8 @@ export class PicomEndpoint {
         // close() came first (from a status listener, say): serve nothing.
         throw PicomConnectionError.closed();
       }
-      const { maxConcurrency, maxQueued, handlerTimeout, logger } = this.options;
-      const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, logger });
+      const { maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger } = this.options;
+      const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger });
       this.responder = responder;
       this.service = settings.service;
       await responder.start();

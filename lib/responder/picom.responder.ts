@@ -1,10 +1,18 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, WIRE_MESSAGES } from '../constants.js';
+import {
+  DEADLINE_TICK_MS,
+  DROP_LOG_INTERVAL_MS,
+  LOG_MESSAGES,
+  MAX_REPLY_SUBJECT_BYTES,
+  MESSAGES,
+  WIRE_MESSAGES,
+} from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import { DeadlineMap } from '../deadlines/deadline-map.js';
 import { PicomPermissionError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
+import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import {
   BAD_REQUEST,
   decodeRequest,
@@ -12,6 +20,7 @@ import {
   encodeFailure,
   encodeSuccess,
 } from '../protocol/envelope.codec.js';
+import { DropCounter } from './drop-counter.js';
 import { describeError, isPromiseLike } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
 
@@ -21,7 +30,8 @@ import { MessageQueue } from './message-queue.js';
  */
 export type RouteHandler = (message: unknown, msg: Msg, method: string) => unknown;
 
-export interface PicomResponderOptions {
+/** `maxHeaderBytes` and `maxHeaderCount` bound what a message may carry before the responder reads it. */
+export interface PicomResponderOptions extends HeaderLimits {
   readonly service: string;
   readonly maxConcurrency: number;
   readonly maxQueued: number;
@@ -39,6 +49,13 @@ export interface PicomResponderOptions {
    */
   readonly unwrap?: (result: unknown) => unknown;
 }
+
+/**
+ * A reply subject of at most this many UTF-16 units is within
+ * `MAX_REPLY_SUBJECT_BYTES` (a unit is at most 3 UTF-8 bytes): only longer
+ * ones are measured.
+ */
+const SHORT_REPLY_SUBJECT = Math.floor(MAX_REPLY_SUBJECT_BYTES / 3);
 
 /**
  * A handler whose result has not settled yet. Synchronous handlers never get
@@ -62,6 +79,11 @@ interface RunningCall {
  * handlers at once. A handler that overruns `handlerTimeout` is answered with
  * an error and its slot freed. `close()` stops deliveries and lets in-flight
  * work finish, up to the grace period.
+ *
+ * What a peer sends is bounded before it costs anything: a header block over
+ * the limits is refused unparsed, and no reply goes to a subject long enough to
+ * get this connection closed by the server. Every message dropped is counted
+ * and logged, rate-limited.
  */
 export class PicomResponder {
   private subscription: Subscription | undefined;
@@ -76,6 +98,14 @@ export class PicomResponder {
   private inFlight = 0;
   private pumping = false;
   private onIdle: (() => void) | undefined;
+  /** Publishes dropped because `maxQueued` messages were waiting already. */
+  private readonly queueFull: DropCounter<undefined>;
+  /** Requests and publishes refused for their header block; the text says what was over. */
+  private readonly headerRefusals: DropCounter<string>;
+  /** Replies not sent for their subject's length, in bytes. */
+  private readonly replyRefusals: DropCounter<number>;
+  /** Publishes among `headerRefusals`, and those still queued when `close()` gave up. */
+  private otherDroppedPublishes = 0;
 
   constructor(
     private readonly connection: PicomConnection,
@@ -83,7 +113,35 @@ export class PicomResponder {
   ) {
     this.prefixLength = options.service.length + 1;
     this.encodeError = options.encodeError ?? encodeError;
+    const { service, logger, maxQueued } = options;
+    this.queueFull = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total) =>
+      logger.warn(LOG_MESSAGES.publishesDropped(count, service, maxQueued, total)),
+    );
+    this.headerRefusals = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total, latest) =>
+      logger.warn(LOG_MESSAGES.headersRefused(count, service, latest, total)),
+    );
+    this.replyRefusals = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total, bytes) =>
+      logger.warn(LOG_MESSAGES.replySubjectTooLong(count, service, bytes, MAX_REPLY_SUBJECT_BYTES, total)),
+    );
     void connection.closed.then(() => this.dropQueue());
+  }
+
+  /**
+   * Publishes never handled: past `maxQueued`, refused for their headers, or
+   * still queued at the end of the grace period. For the service's stats.
+   */
+  get droppedPublishes(): number {
+    return this.queueFull.total + this.otherDroppedPublishes;
+  }
+
+  /** Requests (answered with an error) and publishes (dropped) refused unparsed for their header block. */
+  get refusedHeaders(): number {
+    return this.headerRefusals.total;
+  }
+
+  /** Replies not sent because their subject was longer than `MAX_REPLY_SUBJECT_BYTES`. */
+  get droppedReplies(): number {
+    return this.replyRefusals.total;
   }
 
   /** Handlers running or waiting. */
@@ -123,10 +181,23 @@ export class PicomResponder {
     }
     await this.idle(gracePeriod);
     // The queue first: abandoning a running handler must not start a queued one.
+    let publishes = 0;
     for (const msg of this.queue.drainAll()) {
-      this.reply(msg, encodeFailure(MESSAGES.shuttingDown(this.options.service)));
+      if (msg.reply) {
+        this.reply(msg, encodeFailure(MESSAGES.shuttingDown(this.options.service)));
+      } else {
+        publishes++;
+      }
+    }
+    if (publishes > 0) {
+      this.otherDroppedPublishes += publishes;
+      this.options.logger.warn(LOG_MESSAGES.queuedPublishesDropped(publishes, this.options.service));
     }
     this.abandonRunning(gracePeriod);
+    // Lines still due are written now rather than by timers that may never fire.
+    this.queueFull.flush();
+    this.headerRefusals.flush();
+    this.replyRefusals.flush();
   }
 
   /** Answers every handler still running at the end of the grace period, with one log line for all. */
@@ -184,12 +255,31 @@ export class PicomResponder {
       this.options.logger.error(LOG_MESSAGES.subscriptionFailed(this.options.service, describeError(err)));
       return;
     }
+    // Before anything reads the headers (nats.js parses them in quadratic time
+    // on first read); a message without headers costs a property read.
+    const overflow = headerOverflow(msg, this.options);
+    if (overflow !== undefined) {
+      this.refuseHeaders(msg, overflow);
+      return;
+    }
     if (this.inFlight < this.options.maxConcurrency) {
       this.dispatch(msg);
     } else if (this.queue.length < this.options.maxQueued) {
       this.queue.push(msg);
-    } else {
+    } else if (msg.reply) {
       this.reply(msg, encodeFailure(MESSAGES.busy(this.options.service)));
+    } else {
+      this.queueFull.add(undefined);
+    }
+  }
+
+  /** A header block over the limits: the handler never runs; a request learns why at once. */
+  private refuseHeaders(msg: Msg, overflow: string): void {
+    this.headerRefusals.add(overflow);
+    if (msg.reply) {
+      this.reply(msg, encodeFailure(MESSAGES.headersRefused(msg.subject, overflow)));
+    } else {
+      this.otherDroppedPublishes++;
     }
   }
 
@@ -346,11 +436,20 @@ export class PicomResponder {
   }
 
   private publishReply(msg: Msg, data: Uint8Array): void {
-    if (!msg.reply) {
+    const reply = msg.reply;
+    if (!reply) {
       return;
     }
+    if (reply.length > SHORT_REPLY_SUBJECT) {
+      const bytes = Buffer.byteLength(reply);
+      if (bytes > MAX_REPLY_SUBJECT_BYTES) {
+        // Sent, it could get this connection closed, and every caller with it.
+        this.replyRefusals.add(bytes);
+        return;
+      }
+    }
     try {
-      this.connection.nc.publish(msg.reply, data);
+      this.connection.nc.publish(reply, data);
     } catch (err) {
       this.options.logger.error(LOG_MESSAGES.replyFailed(msg.subject, describeError(err)));
     }

@@ -129,7 +129,8 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
    * of ours. Otherwise the handler runs between the hooks.
    */
   private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): unknown {
-    const context = new PicomContext([msg.subject, msg.headers, this.service, method]);
+    // The message itself, not msg.headers: the headers are parsed only if the handler reads them.
+    const context = new PicomContext([msg.subject, undefined, this.service, method], msg);
     if (this.onProcessingStartHook === this.defaultStartHook && this.onProcessingEndHook === undefined) {
       return handler(message, context);
     }
