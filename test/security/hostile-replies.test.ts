@@ -6,7 +6,7 @@ import { Picom, PicomBadResponseError, PicomRemoteError } from 'picom';
 import { PicomClient } from 'picom/nest';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { rawConnect } from '../fixtures/raw-nats.fixture.js';
-import { CapturingLogger, outcome, within } from '../fixtures/picom-test.helpers.js';
+import { CapturingLogger, lagProbe, outcome, within } from '../fixtures/picom-test.helpers.js';
 
 /**
  * A fake service (a raw nats.js connection) answers with what a Picom caller
@@ -34,22 +34,14 @@ function bulkHeaders(count: number): MsgHdrs {
   return h;
 }
 
-/** The largest gap between ticks of a 5 ms interval while `work` runs: how long the event loop was blocked. */
+/** How long the event loop was blocked at most while `work` ran. */
 async function loopLag<T>(work: () => Promise<T>): Promise<{ result: T; lag: number }> {
-  let last = performance.now();
-  let lag = 0;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    lag = Math.max(lag, now - last);
-    last = now;
-  }, 5);
+  const probe = lagProbe();
   try {
     const result = await work();
-    // A block that ends with the work settling shows in no tick: count the time since the last one.
-    lag = Math.max(lag, performance.now() - last);
-    return { result, lag };
+    return { result, lag: probe.stop() };
   } finally {
-    clearInterval(probe);
+    probe.stop();
   }
 }
 

@@ -8,7 +8,7 @@ import { Picom } from 'picom';
 import type { PicomContext } from 'picom/nest';
 import { freePort, startNatsServer, waitForRemoteInterest, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
-import { CapturingLogger, outcome, sleep } from '../fixtures/picom-test.helpers.js';
+import { CapturingLogger, lagProbe, outcome, sleep } from '../fixtures/picom-test.helpers.js';
 import { rawConnect } from '../fixtures/raw-nats.fixture.js';
 
 /**
@@ -60,24 +60,6 @@ async function requestWith(
   nc.publish(subject, encoder.encode(body), { reply, headers });
   const msg = await answer;
   return { body: decoder.decode(msg.data), ms: performance.now() - started };
-}
-
-/** The longest gap between ticks of a 5 ms timer while it runs: how long this process's event loop stalled. */
-function lagProbe(): { stop(): number } {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 5);
-  return {
-    stop() {
-      clearInterval(timer);
-      longest = Math.max(longest, performance.now() - last);
-      return longest;
-    },
-  };
 }
 
 /** The counters a responder keeps for the service's stats: internal to the core, so read through its private fields. */
