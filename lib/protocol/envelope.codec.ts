@@ -1,4 +1,5 @@
 import { MESSAGES } from '../constants.js';
+import { kindOf } from '../errors/describe-value.js';
 import { PicomBadResponseError, PicomEncodeError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
 
 /**
@@ -125,11 +126,6 @@ export function decodeReply(data: Uint8Array, subject: string): unknown {
   return reply.payload;
 }
 
-/** What a parsed JSON value is, for a message that must not print the value itself. */
-function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 function otherFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {
   let fields: Record<string, unknown> | undefined;

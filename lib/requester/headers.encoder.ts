@@ -1,5 +1,6 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { MESSAGES } from '../constants.js';
+import { kindOf } from '../errors/describe-value.js';
 import { PicomHeaderError } from '../errors/index.js';
 
 /** Headers as users give them: one value or several per key. */
@@ -60,7 +61,7 @@ function append(headers: MsgHdrs, key: string, value: unknown, subject: string):
     throw new PicomHeaderError(MESSAGES.headerNameEmpty(subject), subject, key);
   }
   if (typeof value !== 'string') {
-    throw new PicomHeaderError(MESSAGES.headerNotString(subject, shortName(key), kind(value)), subject, key);
+    throw new PicomHeaderError(MESSAGES.headerNotString(subject, shortName(key), kindOf(value)), subject, key);
   }
   try {
     headers.append(key, value);
@@ -75,12 +76,6 @@ function append(headers: MsgHdrs, key: string, value: unknown, subject: string):
 /** The name, quoted, cut short when long: an error message must stay readable. */
 function shortName(key: string): string {
   return JSON.stringify(key.length > NAME_SHOWN ? `${key.slice(0, NAME_SHOWN)}…` : key);
-}
-
-function kind(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function describe(value: unknown): string {

@@ -1,6 +1,6 @@
 import { createInbox, errors, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
 import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
-import { describeError } from '../responder/handler-result.js';
+import { describeError } from '../errors/describe-value.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
   PicomBadResponseError,

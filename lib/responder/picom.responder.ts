@@ -21,7 +21,8 @@ import {
   encodeSuccess,
 } from '../protocol/envelope.codec.js';
 import { DropCounter } from './drop-counter.js';
-import { describeError, isPromiseLike } from './handler-result.js';
+import { describeError } from '../errors/describe-value.js';
+import { isPromiseLike } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
 
 /**
