@@ -337,3 +337,10 @@ export const LOG_MESSAGES = {
     `Picom: the ${gracePeriod} ms grace period of ${service} ended with ${running} handlers still running: ` +
     `${answered} requests answered with an error${publishes > 0 ? `, ${publishes} publishes abandoned` : ''}; their results will be dropped`,
 } as const;
+
+// Discovery: the NATS micro protocol (ADR-32).
+
+/** Subject prefix of the micro protocol's requests: `$SRV.PING`, `$SRV.INFO.<name>`, … */
+export const MICRO_PREFIX = '$SRV';
+/** How long a discovery request collects answers from instances, in milliseconds. */
+export const DEFAULT_DISCOVERY_WAIT = 1_000;

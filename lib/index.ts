@@ -35,3 +35,13 @@ export {
 } from './constants.js';
 /** Subject checks, for tools that take `<service>.<method>` from their users. */
 export { isValidSubject, isValidToken } from './protocol/subject.rules.js';
+/** Discovery over the NATS micro protocol (`$SRV.PING|INFO|STATS`). */
+export { PicomDiscovery, type PicomDiscoveryOptions, type PicomDiscoveryReply } from './discovery/picom.discovery.js';
+export type {
+  MicroEndpointInfo,
+  MicroEndpointStats,
+  MicroIdentity,
+  MicroInfoResponse,
+  MicroPingResponse,
+  MicroStatsResponse,
+} from './discovery/micro.documents.js';

@@ -1,0 +1,148 @@
+import { Empty, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
+import { DEFAULT_DISCOVERY_WAIT, MICRO_PREFIX } from '../constants.js';
+import { PicomOptionsError } from '../errors/index.js';
+import { isValidToken } from '../protocol/subject.rules.js';
+import { MICRO_TYPES, type MicroResponses, type MicroVerb } from './micro.documents.js';
+
+/**
+ * Options of one discovery request.
+ *
+ * @publicApi
+ */
+export interface PicomDiscoveryOptions {
+  /**
+   * How long to collect answers, in milliseconds: every instance answers, so
+   * there is no last reply to wait for.
+   * @default 1000
+   */
+  timeout?: number;
+  /** Stop as soon as this many instances have answered. */
+  max?: number;
+  /** Only the instance with this id (needs a service name). */
+  id?: string;
+  /** Told about each answer that is not a document of the verb asked (it is left out). */
+  onIgnored?: (subject: string, reason: string) => void;
+}
+
+/**
+ * One instance's answer: its document and how long after the request it came.
+ *
+ * @publicApi
+ */
+export interface PicomDiscoveryReply<T> {
+  document: T;
+  /** Milliseconds from the request to this answer. */
+  rtt: number;
+}
+
+/**
+ * Asks the services on a NATS connection who they are, over the NATS micro
+ * protocol (`$SRV.PING|INFO|STATS`): Picom services and every other micro
+ * service (`@nats-io/services`, nats.go `micro`) answer alike.
+ *
+ * @example
+ * const discovery = new PicomDiscovery(picom.unwrap());
+ * const instances = await discovery.ping('service1', { timeout: 500 });
+ *
+ * @publicApi
+ */
+export class PicomDiscovery {
+  constructor(private readonly nc: NatsConnection) {}
+
+  /** The instances of `service` (of every service when left out) that answer within the timeout. */
+  ping(service?: string, options?: PicomDiscoveryOptions): Promise<PicomDiscoveryReply<MicroResponses['PING']>[]> {
+    return this.query('PING', service, options);
+  }
+
+  /** What each instance serves: its endpoints, description, metadata. */
+  info(service?: string, options?: PicomDiscoveryOptions): Promise<PicomDiscoveryReply<MicroResponses['INFO']>[]> {
+    return this.query('INFO', service, options);
+  }
+
+  /** How each instance is doing: requests, errors and processing time per endpoint. */
+  stats(service?: string, options?: PicomDiscoveryOptions): Promise<PicomDiscoveryReply<MicroResponses['STATS']>[]> {
+    return this.query('STATS', service, options);
+  }
+
+  /**
+   * Sends `$SRV.<verb>[.<service>[.<id>]]` and collects the answers.
+   * @throws {PicomOptionsError} when the service name, id, timeout or max is invalid
+   */
+  async query<V extends MicroVerb>(verb: V, service?: string, options: PicomDiscoveryOptions = {}): Promise<PicomDiscoveryReply<MicroResponses[V]>[]> {
+    const subject = discoverySubject(verb, service, options.id);
+    const timeout = options.timeout ?? DEFAULT_DISCOVERY_WAIT;
+    if (!(Number.isFinite(timeout) && timeout > 0)) {
+      throw new PicomOptionsError(`Invalid discovery timeout ${String(timeout)}: expected a positive number of milliseconds`);
+    }
+    const max = options.max;
+    if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+      throw new PicomOptionsError(`Invalid discovery max ${String(max)}: expected a positive integer`);
+    }
+    const many: Partial<RequestManyOptions> =
+      max === undefined ? { strategy: 'timer', maxWait: timeout } : { strategy: 'count', maxWait: timeout, maxMessages: max };
+    const replies: PicomDiscoveryReply<MicroResponses[V]>[] = [];
+    const started = performance.now();
+    try {
+      for await (const msg of await this.nc.requestMany(subject, Empty, many)) {
+        const rtt = performance.now() - started;
+        const document = parseDocument(msg, MICRO_TYPES[verb]);
+        if (typeof document === 'string') {
+          options.onIgnored?.(msg.subject, document);
+          continue;
+        }
+        replies.push({ document: document as MicroResponses[V], rtt });
+      }
+    } catch (err) {
+      // No instance at all is an answer too (nats.js ends the iteration with no-responders).
+      if (!isNoResponders(err)) {
+        throw err;
+      }
+    }
+    return replies;
+  }
+}
+
+/** `$SRV.<verb>`, `$SRV.<verb>.<service>` or `$SRV.<verb>.<service>.<id>`. */
+export function discoverySubject(verb: MicroVerb, service?: string, id?: string): string {
+  if (service === undefined) {
+    if (id !== undefined) {
+      throw new PicomOptionsError('A discovery request for one instance id needs its service name');
+    }
+    return `${MICRO_PREFIX}.${verb}`;
+  }
+  if (!isValidToken(service)) {
+    throw new PicomOptionsError(`Invalid service name ${JSON.stringify(service)}: expected one NATS token without spaces, dots or wildcards`);
+  }
+  if (id === undefined) {
+    return `${MICRO_PREFIX}.${verb}.${service}`;
+  }
+  if (!isValidToken(id)) {
+    throw new PicomOptionsError(`Invalid instance id ${JSON.stringify(id)}: expected one NATS token`);
+  }
+  return `${MICRO_PREFIX}.${verb}.${service}.${id}`;
+}
+
+/** The document in `msg`, or why it is not one of `type`. */
+function parseDocument(msg: Msg, type: string): object | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString('utf8'));
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not a JSON object';
+  }
+  const doc = value as Record<string, unknown>;
+  if (doc.type !== type) {
+    return `type ${JSON.stringify(doc.type)} instead of ${type}`;
+  }
+  if (typeof doc.name !== 'string' || typeof doc.id !== 'string') {
+    return 'no string name and id';
+  }
+  return doc;
+}
+
+function isNoResponders(err: unknown): boolean {
+  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+}
