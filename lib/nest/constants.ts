@@ -28,3 +28,55 @@ export const NEST_MESSAGES = {
   filterWithoutAdapter:
     'PicomExceptionFilter has no HTTP adapter: register it with APP_FILTER, with useGlobalFilters(new PicomExceptionFilter(httpAdapter)), or with @UseFilters(PicomExceptionFilter) (the class, not an instance)',
 } as const;
+
+// Health (PicomHealthIndicator, for @nestjs/terminus).
+
+/** How long one health check may take, connecting included, in milliseconds. */
+export const DEFAULT_HEALTH_TIMEOUT = 1_000;
+/** How many instances of a service must answer for it to be available. */
+export const DEFAULT_MIN_INSTANCES = 1;
+
+/**
+ * Why a health check is down: the `reason` detail of a down result, one of a
+ * fixed set so that a probe or an alert can match on it (`message` says more).
+ *
+ * @publicApi
+ */
+export const PicomHealthReason = {
+  /** Lost the server; nats.js is about to reconnect. */
+  DISCONNECTED: 'disconnected',
+  /** Lost the server; nats.js is dialling again. */
+  RECONNECTING: 'reconnecting',
+  /** The client was closed by `close()` (application shutdown). */
+  CLOSED: 'closed',
+  /** Reconnect attempts (`retries`) ran out, and dialling again failed. */
+  RECONNECTS_EXHAUSTED: 'closed: reconnects exhausted',
+  /** The server refused the credentials while reconnecting, and dialling again failed. */
+  AUTHORIZATION_LOST: 'closed: authorization failed',
+  /** The first connection could not be made. */
+  CONNECT_FAILED: 'connect failed',
+  /** No connection, round trip or answers within the check's timeout. */
+  TIMEOUT: 'timeout',
+  /** The discovery request failed (a permissions violation, say). */
+  REQUEST_FAILED: 'request failed',
+  /** Fewer instances answered than `minInstances`. */
+  TOO_FEW_INSTANCES: 'too few instances',
+} as const;
+export type PicomHealthReason = (typeof PicomHealthReason)[keyof typeof PicomHealthReason];
+
+/**
+ * The `message` details of down health results. They reach whoever may read
+ * `/health`: server addresses at most, never credentials.
+ */
+export const HEALTH_MESSAGES = {
+  disconnected: 'The NATS connection is down; reconnecting',
+  closed: 'The Picom client is closed',
+  redialFailed: (lost: string, reason: string) => `${lost}; dialling again failed: ${reason}`,
+  redialPending: (lost: string, timeout: number) => `${lost}; not connected again within ${timeout} ms`,
+  connectPending: (timeout: number) => `Not connected to NATS within ${timeout} ms`,
+  rttTimedOut: (timeout: number) => `No round trip to the NATS server within ${timeout} ms`,
+  tooFewInstances: (service: string, instances: number, minInstances: number, timeout: number) =>
+    `${instances} instance${instances === 1 ? '' : 's'} of ${service} answered within ${timeout} ms; at least ${minInstances} expected`,
+  invalidTimeout: (value: string) => `Invalid health check timeout ${value}: expected a positive number of milliseconds`,
+  invalidMinInstances: (value: string) => `Invalid minInstances ${value}: expected a positive integer`,
+} as const;

@@ -18,3 +18,11 @@ export type {
   PicomOptionsFactory,
 } from './interfaces/picom-module-options.interface.js';
 export { PicomStatus, PicomEvent, type PicomEventsMap } from '../connection/picom-status.js';
+export { PicomHealthIndicator } from './health/picom.health-indicator.js';
+export { PicomHealthReason, DEFAULT_HEALTH_TIMEOUT, DEFAULT_MIN_INSTANCES } from './constants.js';
+export type {
+  PicomHealthCheckOptions,
+  PicomServiceHealthOptions,
+  PicomHealthIndicatorResult,
+  PicomHealthDetails,
+} from './interfaces/picom-health-options.interface.js';
