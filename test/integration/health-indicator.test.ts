@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -317,6 +318,25 @@ describe('PicomHealthIndicator with @nestjs/terminus', () => {
       }
     });
 
+    it('a connected server that stops answering (SIGSTOP): down with "timeout" once the timeout passed, up after SIGCONT', async () => {
+      app = await createNestContext(healthModule({ servers: nats.url }));
+      const indicator = app.get(PicomHealthIndicator);
+      assert.equal((await indicator.isHealthy('nats'))['nats'].status, 'up');
+      const pid = nats.pid;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await stopped(pid);
+        const healthy = await outcome(within(indicator.isHealthy('nats', { timeout: 300 }), 5_000, 'isHealthy against a stopped server'));
+        assert.ok(healthy.ok, String(healthy.error));
+        assert.equal(healthy.value?.['nats']['reason'], PicomHealthReason.TIMEOUT, JSON.stringify(healthy.value));
+        assert.match(String(healthy.value?.['nats']['message']), /No round trip to the NATS server within 300 ms/);
+        assert.ok(healthy.ms >= 250 && healthy.ms < 1_500, `took ${healthy.ms.toFixed(0)} ms`);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      assert.equal((await indicator.isHealthy('nats', { timeout: 3_000 }))['nats'].status, 'up');
+    });
+
     it('refuses invalid options with PicomOptionsError', async () => {
       app = await createNestContext(healthModule({ servers: nats.url }));
       const indicator = app.get(PicomHealthIndicator);
@@ -373,6 +393,23 @@ describe('PicomHealthIndicator with @nestjs/terminus', () => {
 /** A plain nats.js connection as user `hc`, for the micro services. */
 function connectRaw(nats: NatsServerHandle): Promise<NatsConnection> {
   return connect({ servers: nats.url, user: 'hc', pass: PASSWORD, reconnect: false, name: 'micro-services' });
+}
+
+/**
+ * Resolves once `pid` is stopped: kill() only queues SIGSTOP, and a server
+ * still running on another core could answer one more ping. Linux shows the
+ * state in /proc; elsewhere a short wait has to do.
+ */
+async function stopped(pid: number): Promise<void> {
+  if (!existsSync(`/proc/${pid}/stat`)) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return;
+  }
+  await waitUntil(() => /^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), {
+    timeout: 5_000,
+    interval: 5,
+    message: `nats-server ${pid} did not stop on SIGSTOP`,
+  });
 }
 
 /** A TCP server that accepts connections and never says a word: a wedged broker. */
