@@ -283,11 +283,17 @@ describe('discovery over the NATS micro protocol', () => {
     }
   });
 
-  it('after close() the instance no longer answers, and its $SRV subscriptions are gone', async () => {
+  it('close() stops listing the instance first, while in-flight handlers finish; then it no longer answers', async () => {
     const svc = new Picom('leaving', { servers: nats.url, name: 'leaving-conn' });
-    await svc.expose({ bye: () => 'bye' });
+    await svc.expose({ bye: () => 'bye', slow: () => sleep(1_000).then(() => 'finished') });
     assert.equal((await query(client, 'ping', 'leaving')).length, 1);
-    await svc.close();
+    const inFlight = caller.request('leaving.slow');
+    await sleep(100);
+    const closing = svc.close();
+    await sleep(100);
+    assert.equal((await query(client, 'ping', 'leaving', undefined, true)).length, 0, 'not listed while draining');
+    assert.equal(await inFlight, 'finished');
+    await closing;
     assert.equal((await query(client, 'ping', 'leaving')).length, 0);
     assert.ok(!(await subscriptions()).some((s) => s.subject.endsWith('.leaving') || s.subject.includes('.leaving.')));
   });
