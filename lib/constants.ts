@@ -344,3 +344,39 @@ export const LOG_MESSAGES = {
 export const MICRO_PREFIX = '$SRV';
 /** How long a discovery request collects answers from instances, in milliseconds. */
 export const DEFAULT_DISCOVERY_WAIT = 1_000;
+/** The version a serving endpoint reports when the `version` option is left out (SemVer). */
+export const DEFAULT_VERSION = '0.0.0';
+/** The description a serving endpoint reports when the `description` option is left out. */
+export const DEFAULT_DESCRIPTION = '';
+/** The official SemVer 2.0.0 regular expression (semver.org), which the micro protocol's schemas use. */
+export const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+/** What the micro protocol allows as a service or endpoint name. */
+export const MICRO_NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
+/**
+ * The STATS entry that counts what never reached a handler (unknown methods,
+ * refused headers, overload): one entry, whatever callers send.
+ */
+export const MICRO_REFUSED_ENDPOINT = '_refused';
+/** Characters of an error text kept in `last_error`: a STATS document never grows with what callers send. */
+export const MAX_LAST_ERROR_CHARS = 256;
+
+/** Texts of discovery (options, log lines). */
+export const DISCOVERY_MESSAGES = {
+  versionInvalid: (value: string) =>
+    `Invalid option "version" ${value}: expected a SemVer version such as "1.2.3" (semver.org), as the NATS micro protocol requires`,
+  metadataInvalid: (value: string) => `Invalid option "metadata" ${value}: expected a plain object of string values`,
+  metadataValueNotString: (key: string, kind: string) =>
+    `Invalid option "metadata": the value of ${JSON.stringify(key)} is ${kind}, expected a string`,
+  optionNotBoolean: (key: string, value: string) => `Invalid option "${key}" ${value}: expected true or false`,
+  nameNotListed: (service: string) =>
+    `Picom: service ${quote(service)} serves, but is not listed by discovery ($SRV.PING|INFO|STATS): ` +
+    'the NATS micro protocol allows only letters, digits, "_" and "-" in a service name; set discovery: false to silence this line',
+  permissionDenied: (service: string, subject: string) =>
+    `Picom: service ${service} serves, but is not listed by discovery: this connection's user may not subscribe to ${JSON.stringify(subject)}. ` +
+    'Allow subscribe on "$SRV.>" for it, or set discovery: false',
+  /** `last_error` of the refused bucket for a publish dropped because the queue was full. */
+  publishDropped: (service: string) => `Publish to ${service} dropped: too many messages waiting`,
+  /** `last_error` of the refused bucket for a publish refused for its header block. */
+  publishHeadersRefused: (subject: string, overflow: string) => `Publish to ${quote(subject)} refused without reading its headers: ${overflow}`,
+} as const;

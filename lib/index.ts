@@ -23,6 +23,7 @@ export {
   DEFAULT_SERVERS,
   DEFAULT_TIMEOUT,
   DEFAULT_TTL,
+  DEFAULT_VERSION,
   WIRE_MESSAGES,
 } from './constants.js';
 /** Limits on names and subjects, in UTF-8 bytes, within nats-server's control line. */

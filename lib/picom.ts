@@ -7,7 +7,8 @@ import type { PicomOptions, PicomRequestOptions } from './interfaces/picom-optio
 import { callTimeout, resolvePicomOptions, validateServiceName } from './options/picom-options.resolver.js';
 import { encodeBody } from './protocol/envelope.codec.js';
 import { methodRefusal } from './protocol/subject.rules.js';
-import type { RouteHandler } from './responder/picom.responder.js';
+import { EndpointStats } from './discovery/endpoint-stats.js';
+import type { PicomRoute, RouteHandler } from './responder/picom.responder.js';
 
 /**
  * A method a service exposes: gets the request's message (`null` when the
@@ -32,8 +33,8 @@ export type PicomMethod<TIn = any, TOut = unknown> = (message: TIn, msg: Msg) =>
  */
 export class Picom {
   private readonly endpoint: PicomEndpoint;
-  private readonly methods = new Map<string, RouteHandler>();
-  private readonly route = (method: string): RouteHandler | undefined => this.methods.get(method);
+  /** Read by the responder on every request, and by discovery: methods exposed later are served and listed. */
+  private readonly methods = new Map<string, PicomRoute>();
 
   /**
    * @param name the service name: the subject prefix and queue group of what it exposes
@@ -78,9 +79,9 @@ export class Picom {
       }
     }
     for (const [method, fn] of Object.entries(methods)) {
-      this.methods.set(method, fn as RouteHandler);
+      this.methods.set(method, { handler: fn as RouteHandler, stats: new EndpointStats() });
     }
-    const connection = await this.endpoint.serve({ service: this.name, route: this.route });
+    const connection = await this.endpoint.serve({ service: this.name, routes: this.methods });
     this.endpoint.options.logger.log(MESSAGES.serving(this.name, connection.server, [...this.methods.keys()]));
   }
 

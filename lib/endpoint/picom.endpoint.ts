@@ -1,8 +1,10 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import { MESSAGES } from '../constants.js';
+import { nuid, type NatsConnection } from '@nats-io/transport-node';
+import { DISCOVERY_MESSAGES, MESSAGES } from '../constants.js';
 import { PicomConnection } from '../connection/picom.connection.js';
 import { PicomEvents } from '../connection/picom.events.js';
 import { PicomEvent, PicomStatus, type PicomEventsMap } from '../connection/picom-status.js';
+import { DiscoveryResponder } from '../discovery/discovery.responder.js';
+import { isMicroName } from '../discovery/micro.builder.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomTimeoutError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
 import { SILENT_LOGGER } from '../options/silent.logger.js';
@@ -24,7 +26,7 @@ export interface PicomEndpointSettings {
 }
 
 /** What a serving endpoint needs beyond the resolved options. */
-export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'route' | 'encodeError' | 'unwrap'>;
+export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes' | 'encodeError' | 'unwrap'>;
 
 /**
  * The one lifecycle of every Picom endpoint: connect once (concurrent callers
@@ -40,6 +42,8 @@ export class PicomEndpoint {
   /** The requester of the open connection; `undefined` until connected (read on every call). */
   requester: PicomRequester | undefined;
   private responder: PicomResponder | undefined;
+  /** Answers `$SRV.PING|INFO|STATS` while serving, when the `discovery` option is on. */
+  private discovery: DiscoveryResponder | undefined;
   private serving: Promise<PicomConnection> | undefined;
   /** The service served, once `serve()` was called. */
   private service: string | undefined;
@@ -189,18 +193,53 @@ export class PicomEndpoint {
       }
       const { maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger } = this.options;
       const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger });
+      const discovery = this.discoveryFor(connection, responder, settings);
+      // Counted from the first request, before discovery answers its first STATS.
+      responder.measuring = discovery !== undefined;
       this.responder = responder;
+      this.discovery = discovery;
       this.service = settings.service;
       await responder.start();
+      if (generation !== this.generation) {
+        throw PicomConnectionError.closed();
+      }
+      // After the service's subscription: an instance is listed once it serves.
+      if (discovery !== undefined && !(await discovery.start())) {
+        responder.measuring = false;
+        if (this.discovery === discovery) {
+          this.discovery = undefined;
+        }
+      }
       if (generation !== this.generation) {
         throw PicomConnectionError.closed();
       }
       return connection;
     } catch (err) {
       this.responder = undefined;
+      this.discovery?.stop();
+      this.discovery = undefined;
       this.serving = undefined;
       throw err;
     }
+  }
+
+  /**
+   * The discovery of this start, or `undefined` when the option is off or the
+   * service name is one the micro protocol cannot list (said once, in the log).
+   * Each start is a new instance: a new id and `started`, counters from zero
+   * (the faces build their route entries anew).
+   */
+  private discoveryFor(connection: PicomConnection, responder: PicomResponder, settings: PicomServeSettings): DiscoveryResponder | undefined {
+    const { discovery, version, description, metadata, logger } = this.options;
+    if (!discovery) {
+      return undefined;
+    }
+    if (!isMicroName(settings.service)) {
+      logger.warn(DISCOVERY_MESSAGES.nameNotListed(settings.service));
+      return undefined;
+    }
+    const identity = { name: settings.service, id: nuid.next(), version, description, metadata };
+    return new DiscoveryResponder(connection, identity, { routes: settings.routes, refusals: () => responder.refusals }, logger);
   }
 
   private async shutdown(): Promise<void> {
@@ -211,8 +250,11 @@ export class PicomEndpoint {
     const connection = this.connection;
     const responder = this.responder;
     const requester = this.requester;
+    const discovery = this.discovery;
     this.forget();
     this.ended = true;
+    // First: an instance that is leaving is no longer listed (the responder's drain flushes the UNSUBs).
+    discovery?.stop();
     if (!connection) {
       return;
     }
@@ -250,6 +292,7 @@ export class PicomEndpoint {
     this.connecting = undefined;
     this.requester = undefined;
     this.responder = undefined;
+    this.discovery = undefined;
     this.serving = undefined;
   }
 }

@@ -118,6 +118,28 @@ export interface PicomServeOptions {
    * @default 10000
    */
   maxQueued?: number;
+  /**
+   * Answer the NATS micro protocol (`$SRV.PING|INFO|STATS`), so that
+   * `nats micro`, `@nats-io/services` clients and `PicomDiscovery` list this
+   * instance with per-method statistics; `false` subscribes and counts nothing.
+   * @default true
+   */
+  discovery?: boolean;
+  /**
+   * The version discovery reports: SemVer (semver.org), as the micro protocol requires.
+   * @default '0.0.0'
+   */
+  version?: string;
+  /**
+   * The description discovery reports.
+   * @default ''
+   */
+  description?: string;
+  /**
+   * Free-form string pairs discovery reports (a region, a build).
+   * @default {}
+   */
+  metadata?: Record<string, string>;
 }
 
 /**

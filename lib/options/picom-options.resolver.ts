@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import {
   DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_DESCRIPTION,
   DEFAULT_GRACE_PERIOD,
   DEFAULT_HANDLER_TIMEOUT,
   DEFAULT_MAX_HEADER_BYTES,
@@ -10,14 +11,18 @@ import {
   DEFAULT_SERVERS,
   DEFAULT_TIMEOUT,
   DEFAULT_TTL,
+  DEFAULT_VERSION,
+  DISCOVERY_MESSAGES,
   FOREIGN_OPTION_HINTS,
   MAX_CONNECTION_NAME_BYTES,
   MAX_INBOX_PREFIX_BYTES,
   MAX_PINGS_OUT,
   MAX_SERVICE_NAME_BYTES,
   MESSAGES,
+  SEMVER_PATTERN,
   SERVERS_ENV,
 } from '../constants.js';
+import { kindOf } from '../errors/describe-value.js';
 import { PicomOptionsError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { bytesOver, isValidSubjectPrefix } from '../protocol/subject.rules.js';
@@ -45,6 +50,12 @@ export interface ResolvedPicomOptions {
   readonly handlerTimeout: number;
   readonly maxConcurrency: number;
   readonly maxQueued: number;
+  /** Answer `$SRV.PING|INFO|STATS` and count per-method stats. */
+  readonly discovery: boolean;
+  /** What discovery reports: a SemVer version, a description, frozen string pairs. */
+  readonly version: string;
+  readonly description: string;
+  readonly metadata: Readonly<Record<string, string>>;
   readonly logger: PicomLogger;
   /** What goes to nats.js `connect()`. */
   readonly connection: ConnectionOptions;
@@ -90,6 +101,10 @@ const SERVE_KEYS: Readonly<Record<keyof PicomServeOptions, true>> = Object.freez
   handlerTimeout: true,
   maxConcurrency: true,
   maxQueued: true,
+  discovery: true,
+  version: true,
+  description: true,
+  metadata: true,
 });
 const VALID_KEYS: Readonly<Record<PicomEndpointKind, readonly string[]>> = Object.freeze({
   picom: Object.freeze([...Object.keys(CONNECTION_KEYS), ...Object.keys(SERVE_KEYS)]),
@@ -233,13 +248,16 @@ export function resolvePicomOptions(
   const maxConcurrency = options.maxConcurrency === undefined ? Infinity : integer(options, 'maxConcurrency', 0, 1);
   const maxQueued = integer(options, 'maxQueued', DEFAULT_MAX_QUEUED, 0);
   const logger = options.logger === undefined ? defaultLogger : resolveLogger(options.logger);
+  const discovery = resolveDiscovery(options.discovery);
+  const version = resolveVersion(options.version);
+  const metadata = resolveMetadata(options.metadata);
   if (options.port !== undefined) {
     if (typeof options.port !== 'number') {
       throw new PicomOptionsError(MESSAGES.optionNotNumber('port', describe(options.port)));
     }
     warnPortOnce();
   }
-  for (const key of ['token', 'user', 'pass', 'inboxPrefix', 'name'] as const) {
+  for (const key of ['token', 'user', 'pass', 'inboxPrefix', 'name', 'description'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'string') {
       throw new PicomOptionsError(MESSAGES.optionNotString(key));
     }
@@ -280,6 +298,10 @@ export function resolvePicomOptions(
     handlerTimeout,
     maxConcurrency,
     maxQueued,
+    discovery,
+    version,
+    description: options.description ?? DEFAULT_DESCRIPTION,
+    metadata,
     logger,
     connection,
   };
@@ -453,6 +475,50 @@ function integer(
     throw new PicomOptionsError(MESSAGES.optionNotInteger(key, describe(value), min));
   }
   return value;
+}
+
+function resolveDiscovery(value: unknown): boolean {
+  if (value === undefined) {
+    return true;
+  }
+  if (typeof value !== 'boolean') {
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.optionNotBoolean('discovery', describe(value)));
+  }
+  return value;
+}
+
+/** SemVer as semver.org writes it: the micro protocol's schemas refuse anything else. */
+export function resolveVersion(value: unknown): string {
+  if (value === undefined) {
+    return DEFAULT_VERSION;
+  }
+  if (typeof value !== 'string' || !SEMVER_PATTERN.test(value)) {
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.versionInvalid(describe(value)));
+  }
+  return value;
+}
+
+/** A frozen copy: a later change to the caller's object does not change what discovery reports. */
+export function resolveMetadata(value: unknown): Readonly<Record<string, string>> {
+  if (value === undefined) {
+    return Object.freeze({});
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.metadataInvalid(describe(value)));
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.metadataInvalid(describe(value)));
+  }
+  const copy: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') {
+      throw new PicomOptionsError(DISCOVERY_MESSAGES.metadataValueNotString(key, kindOf(entry)));
+    }
+    // defineProperty: a "__proto__" key stays a key, as JSON has it.
+    Object.defineProperty(copy, key, { value: entry, enumerable: true, writable: true, configurable: true });
+  }
+  return Object.freeze(copy);
 }
 
 function resolveLogger(logger: unknown): PicomLogger {

@@ -1,6 +1,7 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import {
   DEADLINE_TICK_MS,
+  DISCOVERY_MESSAGES,
   DROP_LOG_INTERVAL_MS,
   LOG_MESSAGES,
   MAX_REPLY_SUBJECT_BYTES,
@@ -20,6 +21,9 @@ import {
   encodeFailure,
   encodeSuccess,
 } from '../protocol/envelope.codec.js';
+import type { EndpointStats } from '../discovery/endpoint-stats.js';
+import { envelopeErrorText } from '../discovery/endpoint-stats.js';
+import type { RefusalCounts } from '../discovery/micro.builder.js';
 import { DropCounter } from './drop-counter.js';
 import { describeError } from '../errors/describe-value.js';
 import { isPromiseLike } from './handler-result.js';
@@ -31,6 +35,15 @@ import { MessageQueue } from './message-queue.js';
  */
 export type RouteHandler = (message: unknown, msg: Msg, method: string) => unknown;
 
+/**
+ * One method of a service: its handler and its counters, in one entry so that
+ * the one `Map.get` of a request finds both.
+ */
+export interface PicomRoute {
+  readonly handler: RouteHandler;
+  readonly stats: EndpointStats;
+}
+
 /** `maxHeaderBytes` and `maxHeaderCount` bound what a message may carry before the responder reads it. */
 export interface PicomResponderOptions extends HeaderLimits {
   readonly service: string;
@@ -39,8 +52,8 @@ export interface PicomResponderOptions extends HeaderLimits {
   /** Server-side deadline of one handler in ms; 0 means none. */
   readonly handlerTimeout: number;
   readonly logger: PicomLogger;
-  /** Finds the handler of a method, or `undefined` for `Method not found`. */
-  readonly route: (method: string) => RouteHandler | undefined;
+  /** The methods served, by name; a method not in it is answered `Method not found`. Read on every request. */
+  readonly routes: ReadonlyMap<string, PicomRoute>;
   /** Turns a handler failure into an error envelope (the Nest layer maps its exception filters here). */
   readonly encodeError?: (err: unknown) => string;
   /**
@@ -64,6 +77,9 @@ const SHORT_REPLY_SUBJECT = Math.floor(MAX_REPLY_SUBJECT_BYTES / 3);
  */
 interface RunningCall {
   readonly msg: Msg;
+  readonly route: PicomRoute;
+  /** `performance.now()` when the handler started; 0 when not measuring. */
+  readonly started: number;
   /** The handler timeout, 0 for none; `deadline` is then `Infinity`. */
   readonly timeout: number;
   readonly deadline: number;
@@ -107,6 +123,18 @@ export class PicomResponder {
   private readonly replyRefusals: DropCounter<number>;
   /** Publishes among `headerRefusals`, and those still queued when `close()` gave up. */
   private otherDroppedPublishes = 0;
+  /** Requests and publishes for a method nobody serves. */
+  private unknownMethods = 0;
+  /** Requests answered at once with an overload error. */
+  private overloaded = 0;
+  /** The text of the latest refusal before a handler (for `$SRV.STATS`). */
+  private lastRefusal = '';
+  private readonly publishDroppedText: string;
+  /**
+   * Counts requests and handler time per method (`EndpointStats`) for
+   * discovery. Off, the hot path reads this flag and nothing more.
+   */
+  measuring = false;
 
   constructor(
     private readonly connection: PicomConnection,
@@ -115,6 +143,7 @@ export class PicomResponder {
     this.prefixLength = options.service.length + 1;
     this.encodeError = options.encodeError ?? encodeError;
     const { service, logger, maxQueued } = options;
+    this.publishDroppedText = DISCOVERY_MESSAGES.publishDropped(service);
     this.queueFull = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total) =>
       logger.warn(LOG_MESSAGES.publishesDropped(count, service, maxQueued, total)),
     );
@@ -143,6 +172,18 @@ export class PicomResponder {
   /** Replies not sent because their subject was longer than `MAX_REPLY_SUBJECT_BYTES`. */
   get droppedReplies(): number {
     return this.replyRefusals.total;
+  }
+
+  /** What never reached a handler, for the `_refused` entry of `$SRV.STATS`. */
+  get refusals(): RefusalCounts {
+    return {
+      unknownMethod: this.unknownMethods,
+      headersRefused: this.headerRefusals.total,
+      overloaded: this.overloaded,
+      publishesDropped: this.queueFull.total,
+      repliesDropped: this.replyRefusals.total,
+      lastError: this.lastRefusal,
+    };
   }
 
   /** Handlers running or waiting. */
@@ -209,11 +250,16 @@ export class PicomResponder {
       return;
     }
     const { service, logger } = this.options;
-    const body = encodeFailure(MESSAGES.gracePeriodOver(service, gracePeriod));
+    const text = MESSAGES.gracePeriodOver(service, gracePeriod);
+    const body = encodeFailure(text);
+    const now = this.measuring ? performance.now() : 0;
     let answered = 0;
     for (const call of calls) {
       call.abandoned = true;
       this.inFlight--;
+      if (this.measuring) {
+        call.route.stats.fail(now - call.started, text);
+      }
       if (call.msg.reply) {
         this.reply(call.msg, body);
         answered++;
@@ -268,18 +314,26 @@ export class PicomResponder {
     } else if (this.queue.length < this.options.maxQueued) {
       this.queue.push(msg);
     } else if (msg.reply) {
-      this.reply(msg, encodeFailure(MESSAGES.busy(this.options.service)));
+      const text = MESSAGES.busy(this.options.service);
+      this.overloaded++;
+      this.lastRefusal = text;
+      this.reply(msg, encodeFailure(text));
     } else {
+      this.lastRefusal = this.publishDroppedText;
       this.queueFull.add(undefined);
     }
   }
 
   /** A header block over the limits: the handler never runs; a request learns why at once. */
   private refuseHeaders(msg: Msg, overflow: string): void {
-    this.headerRefusals.add(overflow);
     if (msg.reply) {
-      this.reply(msg, encodeFailure(MESSAGES.headersRefused(msg.subject, overflow)));
+      const text = MESSAGES.headersRefused(msg.subject, overflow);
+      this.lastRefusal = text;
+      this.headerRefusals.add(overflow);
+      this.reply(msg, encodeFailure(text));
     } else {
+      this.lastRefusal = DISCOVERY_MESSAGES.publishHeadersRefused(msg.subject, overflow);
+      this.headerRefusals.add(overflow);
       this.otherDroppedPublishes++;
     }
   }
@@ -287,45 +341,59 @@ export class PicomResponder {
   private dispatch(msg: Msg): void {
     this.inFlight++;
     const method = msg.subject.substring(this.prefixLength);
-    const handler = this.options.route(method);
-    if (handler === undefined) {
-      this.reply(msg, encodeFailure(WIRE_MESSAGES.methodNotFound(method)));
+    const route = this.options.routes.get(method);
+    if (route === undefined) {
+      const text = WIRE_MESSAGES.methodNotFound(method);
+      this.unknownMethods++;
+      this.lastRefusal = text;
+      this.reply(msg, encodeFailure(text));
       this.done();
       return;
     }
     const message = decodeRequest(msg.data);
     if (message === BAD_REQUEST) {
+      if (this.measuring) {
+        route.stats.fail(0, WIRE_MESSAGES.BAD_JSON_REQUEST);
+      }
       this.reply(msg, encodeFailure(WIRE_MESSAGES.BAD_JSON_REQUEST));
       this.done();
       return;
     }
+    const started = this.measuring ? performance.now() : 0;
     let result: unknown;
     try {
-      result = handler(message, msg, method);
+      result = route.handler(message, msg, method);
     } catch (err) {
-      this.fail(msg, err);
+      this.failed(msg, err, route, started);
       this.done();
       return;
     }
-    this.settle(msg, result, this.options.unwrap, undefined);
+    this.settle(msg, result, this.options.unwrap, undefined, route, started);
   }
 
   /**
    * Replies with `result` once it is a value; `unwrap` (once) turns a handler's
    * result into one. `call` is the handler's entry in `running` once its result
-   * turned out to be asynchronous.
+   * turned out to be asynchronous. `route` and `started` are for the stats.
    */
-  private settle(msg: Msg, result: unknown, unwrap: ((result: unknown) => unknown) | undefined, call: RunningCall | undefined): void {
+  private settle(
+    msg: Msg,
+    result: unknown,
+    unwrap: ((result: unknown) => unknown) | undefined,
+    call: RunningCall | undefined,
+    route: PicomRoute,
+    started: number,
+  ): void {
     if (call?.abandoned) {
       // Its caller got an error already and its slot went to another message.
       return;
     }
     if (isPromiseLike(result)) {
-      const running = call ?? this.track(msg);
+      const running = call ?? this.track(msg, route, started);
       // Promise.resolve returns a native promise as is, and tames any other
       // thenable: one outcome, and a throwing `then` becomes a rejection.
       Promise.resolve(result).then(
-        (value) => this.settle(msg, value, unwrap, running),
+        (value) => this.settle(msg, value, unwrap, running, running.route, running.started),
         (err: unknown) => this.settleFailure(msg, err, running),
       );
       return;
@@ -335,30 +403,51 @@ export class PicomResponder {
       try {
         value = unwrap(result);
       } catch (err) {
-        this.settleFailure(msg, err, call);
+        if (call === undefined) {
+          this.failed(msg, err, route, started);
+          this.done();
+        } else {
+          this.settleFailure(msg, err, call);
+        }
         return;
       }
-      this.settle(msg, value, undefined, call);
+      this.settle(msg, value, undefined, call, route, started);
       return;
     }
     this.untrack(msg, call);
-    this.succeed(msg, result);
+    const failure = this.succeed(msg, result);
+    if (this.measuring) {
+      const ms = performance.now() - started;
+      if (failure === undefined) {
+        route.stats.record(ms);
+      } else {
+        route.stats.fail(ms, failure);
+      }
+    }
     this.done();
   }
 
-  private settleFailure(msg: Msg, err: unknown, call: RunningCall | undefined): void {
-    if (call?.abandoned) {
+  private settleFailure(msg: Msg, err: unknown, call: RunningCall): void {
+    if (call.abandoned) {
       return;
     }
     this.untrack(msg, call);
-    this.fail(msg, err);
+    this.failed(msg, err, call.route, call.started);
     this.done();
+  }
+
+  /** A handler failed: its caller is answered (or the failure logged) and the method's stats told. */
+  private failed(msg: Msg, err: unknown, route: PicomRoute, started: number): void {
+    const sent = this.fail(msg, err);
+    if (this.measuring) {
+      route.stats.fail(performance.now() - started, msg.reply ? envelopeErrorText(sent) : sent);
+    }
   }
 
   /** Enters an asynchronous handler in `running`, and arms the sweeper when it has a deadline. */
-  private track(msg: Msg): RunningCall {
+  private track(msg: Msg, route: PicomRoute, started: number): RunningCall {
     const timeout = this.options.handlerTimeout;
-    const call: RunningCall = { msg, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
+    const call: RunningCall = { msg, route, started, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
     this.running.add(msg, call);
     if (timeout > 0 && this.sweeper === undefined) {
       // unref: a handler in flight never keeps a process alive on its own.
@@ -390,6 +479,9 @@ export class PicomResponder {
   private timedOut(msg: Msg, call: RunningCall): void {
     call.abandoned = true;
     const text = MESSAGES.handlerTimedOut(msg.subject, call.timeout);
+    if (this.measuring) {
+      call.route.stats.fail(performance.now() - call.started, text);
+    }
     if (msg.reply) {
       this.reply(msg, encodeFailure(text));
     } else {
@@ -398,30 +490,37 @@ export class PicomResponder {
     this.done();
   }
 
-  private succeed(msg: Msg, value: unknown): void {
+  /** Replies with `value`; returns the error text sent instead when it cannot be sent, `undefined` otherwise. */
+  private succeed(msg: Msg, value: unknown): string | undefined {
     if (!msg.reply) {
-      return;
+      return undefined;
     }
     let body: string;
+    let failure: string | undefined;
     try {
       body = encodeSuccess(value);
     } catch (err) {
-      body = encodeFailure(MESSAGES.unserializable('the reply', (err as Error).message));
+      failure = MESSAGES.unserializable('the reply', (err as Error).message);
+      body = encodeFailure(failure);
     }
     // Encoded once, here: the size check and the publish share the bytes.
     let data = toBytes(body);
     const limit = this.connection.maxPayload;
     if (data.length > limit) {
-      data = toBytes(encodeFailure(MESSAGES.replyTooLarge(data.length, limit)));
+      failure = MESSAGES.replyTooLarge(data.length, limit);
+      data = toBytes(encodeFailure(failure));
     }
     this.publishReply(msg, data);
+    return failure;
   }
 
-  private fail(msg: Msg, err: unknown): void {
+  /** Answers a handler failure, or logs it for a publish; returns the body sent, or the text logged. */
+  private fail(msg: Msg, err: unknown): string {
     if (!msg.reply) {
       // A publish has nobody to tell; the log is the only witness.
-      this.options.logger.warn(LOG_MESSAGES.publishFailed(msg.subject, describeError(err)));
-      return;
+      const text = describeError(err);
+      this.options.logger.warn(LOG_MESSAGES.publishFailed(msg.subject, text));
+      return text;
     }
     let body: string;
     try {
@@ -430,6 +529,7 @@ export class PicomResponder {
       body = encodeFailure(MESSAGES.unserializable('the error', String(encodeErr)));
     }
     this.reply(msg, body);
+    return body;
   }
 
   private reply(msg: Msg, body: string): void {

@@ -9,7 +9,8 @@ import { PicomOptionsError } from '../../errors/index.js';
 import { requireOptionsObject, resolvePicomOptions, validateServiceName } from '../../options/picom-options.resolver.js';
 import { methodRefusal } from '../../protocol/subject.rules.js';
 import { isPromiseLike } from '../../responder/handler-result.js';
-import type { RouteHandler } from '../../responder/picom.responder.js';
+import { EndpointStats } from '../../discovery/endpoint-stats.js';
+import type { PicomRoute, RouteHandler } from '../../responder/picom.responder.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
 import { PicomContext } from '../ctx-host/picom.context.js';
 import { encodeRpcError } from '../errors/rpc-error.encoder.js';
@@ -36,7 +37,8 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   /** The service this server serves. */
   readonly service: string;
   private readonly endpoint: PicomEndpoint;
-  private readonly routes = new Map<string, RouteHandler>();
+  /** Built anew by each listen(): a new start counts from zero. */
+  private readonly routes = new Map<string, PicomRoute>();
   /** Patterns that were not strings (`{ cmd: 'add' }`), refused at listen(). */
   private readonly objectPatterns: string[] = [];
   /** Nest's default start hook (`(transportId, context, done) => done()`), until `setOnProcessingStartHook` replaces it. */
@@ -61,7 +63,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       this.bindRoutes();
       const connection = await this.endpoint.serve({
         service: this.service,
-        route: (method) => this.routes.get(method),
+        routes: this.routes,
         encodeError: encodeRpcError,
         unwrap: lastValue,
       });
@@ -112,12 +114,10 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       if (refusal !== undefined) {
         throw new PicomOptionsError(refusal);
       }
-      this.routes.set(
-        pattern,
-        handler.isEventHandler
-          ? (message, msg, method) => ignoreResult(this.invoke(handler, message, msg, method))
-          : (message, msg, method) => this.invoke(handler, message, msg, method),
-      );
+      const run: RouteHandler = handler.isEventHandler
+        ? (message, msg, method) => ignoreResult(this.invoke(handler, message, msg, method))
+        : (message, msg, method) => this.invoke(handler, message, msg, method);
+      this.routes.set(pattern, { handler: run, stats: new EndpointStats() });
     }
   }
 
