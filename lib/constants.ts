@@ -344,3 +344,22 @@ export const LOG_MESSAGES = {
 export const MICRO_PREFIX = '$SRV';
 /** How long a discovery request collects answers from instances, in milliseconds. */
 export const DEFAULT_DISCOVERY_WAIT = 1_000;
+
+// Discovery client (PicomDiscovery): texts of its errors and of what it ignores.
+
+// A name from a JavaScript caller may be any value: strings are quoted (and shortened), the rest named by type.
+const quoteAny = (value: unknown): string => (typeof value === 'string' ? quote(value) : `of type ${value === null ? 'null' : typeof value}`);
+
+/** Texts of `PicomDiscovery`'s option errors and of the reasons given to `onIgnored`. */
+export const DISCOVERY_MESSAGES = {
+  invalidTimeout: (value: string) => `Invalid discovery timeout ${value}: expected a positive number of milliseconds`,
+  invalidMax: (value: string) => `Invalid discovery max ${value}: expected a positive integer`,
+  idWithoutService: 'A discovery request for one instance id needs its service name',
+  invalidService: (service: unknown) =>
+    `Invalid service name ${quoteAny(service)}: expected one NATS token without spaces, dots or wildcards`,
+  invalidId: (id: unknown) => `Invalid instance id ${quoteAny(id)}: expected one NATS token`,
+  notJson: 'not JSON',
+  notObject: 'not a JSON object',
+  wrongType: (found: unknown, expected: string) => `type ${JSON.stringify(found) ?? 'undefined'} instead of ${expected}`,
+  noIdentity: 'no string name and id',
+} as const;
