@@ -361,7 +361,10 @@ export const MICRO_REFUSED_ENDPOINT = '_refused';
 /** Characters of an error text kept in `last_error`: a STATS document never grows with what callers send. */
 export const MAX_LAST_ERROR_CHARS = 256;
 
-/** Texts of discovery (options, log lines). */
+// A name from a JavaScript caller may be any value: strings are quoted (and shortened), the rest named by type.
+const quoteAny = (value: unknown): string => (typeof value === 'string' ? quote(value) : `of type ${value === null ? 'null' : typeof value}`);
+
+/** Texts of discovery: serving options and log lines, and `PicomDiscovery`'s errors and the reasons it gives `onIgnored`. */
 export const DISCOVERY_MESSAGES = {
   versionInvalid: (value: string) =>
     `Invalid option "version" ${value}: expected a SemVer version such as "1.2.3" (semver.org), as the NATS micro protocol requires`,
@@ -379,4 +382,15 @@ export const DISCOVERY_MESSAGES = {
   publishDropped: (service: string) => `Publish to ${service} dropped: too many messages waiting`,
   /** `last_error` of the refused bucket for a publish refused for its header block. */
   publishHeadersRefused: (subject: string, overflow: string) => `Publish to ${quote(subject)} refused without reading its headers: ${overflow}`,
+  // PicomDiscovery (the client side)
+  invalidTimeout: (value: string) => `Invalid discovery timeout ${value}: expected a positive number of milliseconds`,
+  invalidMax: (value: string) => `Invalid discovery max ${value}: expected a positive integer`,
+  idWithoutService: 'A discovery request for one instance id needs its service name',
+  invalidService: (service: unknown) =>
+    `Invalid service name ${quoteAny(service)}: expected one NATS token without spaces, dots or wildcards`,
+  invalidId: (id: unknown) => `Invalid instance id ${quoteAny(id)}: expected one NATS token`,
+  notJson: 'not JSON',
+  notObject: 'not a JSON object',
+  wrongType: (found: unknown, expected: string) => `type ${JSON.stringify(found) ?? 'undefined'} instead of ${expected}`,
+  noIdentity: 'no string name and id',
 } as const;

@@ -1,5 +1,5 @@
 import { Empty, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
-import { DEFAULT_DISCOVERY_WAIT, MICRO_PREFIX } from '../constants.js';
+import { DEFAULT_DISCOVERY_WAIT, DISCOVERY_MESSAGES, MICRO_PREFIX } from '../constants.js';
 import { PicomOptionsError } from '../errors/index.js';
 import { isValidToken } from '../protocol/subject.rules.js';
 import { MICRO_TYPES, type MicroResponses, type MicroVerb } from './micro.documents.js';
@@ -72,11 +72,11 @@ export class PicomDiscovery {
     const subject = discoverySubject(verb, service, options.id);
     const timeout = options.timeout ?? DEFAULT_DISCOVERY_WAIT;
     if (!(Number.isFinite(timeout) && timeout > 0)) {
-      throw new PicomOptionsError(`Invalid discovery timeout ${String(timeout)}: expected a positive number of milliseconds`);
+      throw new PicomOptionsError(DISCOVERY_MESSAGES.invalidTimeout(String(timeout)));
     }
     const max = options.max;
     if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
-      throw new PicomOptionsError(`Invalid discovery max ${String(max)}: expected a positive integer`);
+      throw new PicomOptionsError(DISCOVERY_MESSAGES.invalidMax(String(max)));
     }
     const many: Partial<RequestManyOptions> =
       max === undefined ? { strategy: 'timer', maxWait: timeout } : { strategy: 'count', maxWait: timeout, maxMessages: max };
@@ -106,18 +106,18 @@ export class PicomDiscovery {
 export function discoverySubject(verb: MicroVerb, service?: string, id?: string): string {
   if (service === undefined) {
     if (id !== undefined) {
-      throw new PicomOptionsError('A discovery request for one instance id needs its service name');
+      throw new PicomOptionsError(DISCOVERY_MESSAGES.idWithoutService);
     }
     return `${MICRO_PREFIX}.${verb}`;
   }
   if (!isValidToken(service)) {
-    throw new PicomOptionsError(`Invalid service name ${JSON.stringify(service)}: expected one NATS token without spaces, dots or wildcards`);
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.invalidService(service));
   }
   if (id === undefined) {
     return `${MICRO_PREFIX}.${verb}.${service}`;
   }
   if (!isValidToken(id)) {
-    throw new PicomOptionsError(`Invalid instance id ${JSON.stringify(id)}: expected one NATS token`);
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.invalidId(id));
   }
   return `${MICRO_PREFIX}.${verb}.${service}.${id}`;
 }
@@ -128,17 +128,17 @@ function parseDocument(msg: Msg, type: string): object | string {
   try {
     value = JSON.parse(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString('utf8'));
   } catch {
-    return 'not JSON';
+    return DISCOVERY_MESSAGES.notJson;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return 'not a JSON object';
+    return DISCOVERY_MESSAGES.notObject;
   }
   const doc = value as Record<string, unknown>;
   if (doc.type !== type) {
-    return `type ${JSON.stringify(doc.type)} instead of ${type}`;
+    return DISCOVERY_MESSAGES.wrongType(doc.type, type);
   }
   if (typeof doc.name !== 'string' || typeof doc.id !== 'string') {
-    return 'no string name and id';
+    return DISCOVERY_MESSAGES.noIdentity;
   }
   return doc;
 }
