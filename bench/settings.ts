@@ -41,7 +41,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --rounds=N            rounds of every scenario (default: full 5/3/3, quick 2/1/1)
   --warmup=MS           unmeasured warm-up of each throughput phase
   --duration=MS         measured window of each throughput phase
-  --stacks=a,b          only these stacks (${STACKS.map((s) => s.id).join(', ')})
+  --stacks=a,b          only these stacks (${STACKS.map((s) => s.id).join(', ')};
+                        the "-off" ones, discovery off, run only when named)
   --scenarios=a,b       only these scenarios (small, large, many)
   --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
   --soak-calls=N        calls per soak (default 1000000)
@@ -74,9 +75,9 @@ export function parseSettings(argv: readonly string[]): Settings {
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${key} expects a number, got "${raw}"`);
     return value;
   };
-  const list = (key: string, all: readonly string[]): string[] => {
+  const list = (key: string, all: readonly string[], defaults: readonly string[] = all): string[] => {
     const raw = flags.get(key);
-    if (!raw) return [...all];
+    if (!raw) return [...defaults];
     const picked = raw.split(',').map((s) => s.trim());
     for (const id of picked) {
       if (!all.includes(id)) throw new Error(`--${key}: unknown "${id}" (known: ${all.join(', ')})`);
@@ -126,7 +127,7 @@ export function parseSettings(argv: readonly string[]): Settings {
     warmupMs: num('warmup', quick ? 150 : 1500),
     durationMs: Math.max(100, num('duration', quick ? 500 : 3000)),
     scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
-    stacks: list('stacks', STACKS.map((s) => s.id)),
+    stacks: list('stacks', STACKS.map((s) => s.id), STACKS.filter((s) => !s.optional).map((s) => s.id)),
     timeoutCheck: quick ? [100, 150, 200] : [100, 250, 500],
     soakCalls: soak ? Math.round(num('soak-calls', 1_000_000)) : 0,
     profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',

@@ -8,6 +8,8 @@ export interface StackInfo {
   readonly server: string;
   /** Module under `bench/stacks/` exporting `createClient`. */
   readonly client: string;
+  /** Runs only when named in `--stacks`: a variant measured on demand. */
+  readonly optional?: boolean;
 }
 
 export const STACKS: readonly StackInfo[] = [
@@ -16,6 +18,8 @@ export const STACKS: readonly StackInfo[] = [
   { id: 'nest-nats', label: 'Nest Transport.NATS', server: 'nest-nats.server.js', client: 'nest-nats.client.js' },
   { id: 'picom-nest', label: 'Picom, Nest path', server: 'picom-nest.server.js', client: 'picom-nest.client.js' },
   { id: 'picom-plain', label: 'Picom, plain path', server: 'picom-plain.server.js', client: 'picom-plain.client.js' },
+  { id: 'picom-nest-off', label: 'Picom, Nest path, discovery off', server: 'picom-nest-off.server.js', client: 'picom-nest.client.js', optional: true },
+  { id: 'picom-plain-off', label: 'Picom, plain path, discovery off', server: 'picom-plain-off.server.js', client: 'picom-plain.client.js', optional: true },
 ];
 
 /** The stack every ratio is taken against. */

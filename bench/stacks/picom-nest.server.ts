@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
-import { PicomServer } from 'picom/nest';
+import { PicomServer, type PicomServerOptions } from 'picom/nest';
 import { add, METHOD, never, NEVER_METHOD, SERVICE, type AddReply, type AddRequest } from '../workload.js';
 import type { BenchServer } from './types.js';
 
@@ -23,9 +23,14 @@ class PicomBenchController {
 @Module({ controllers: [PicomBenchController] })
 class PicomBenchModule {}
 
-export async function startServer(url: string): Promise<BenchServer> {
+export function startServer(url: string): Promise<BenchServer> {
+  return startNestServer(url, {});
+}
+
+/** The Nest server with extra options (the discovery-off variant). */
+export async function startNestServer(url: string, extra: Omit<PicomServerOptions, 'service'>): Promise<BenchServer> {
   const app = await NestFactory.createMicroservice(PicomBenchModule, {
-    strategy: new PicomServer({ service: SERVICE, servers: [url], gracePeriod: 100 }),
+    strategy: new PicomServer({ service: SERVICE, servers: [url], gracePeriod: 100, ...extra }),
     logger: false,
   });
   await app.listen();
