@@ -157,7 +157,7 @@ async function main(): Promise<number> {
     const { gateway, maths } = await startSamples();
     picom = new Picom('demo', { servers, timeout: 5_000 });
     await picom.connect();
-    failed = await runScenario({ gateway, picom, maths });
+    failed = await runScenario({ gateway, picom, maths, servers });
   } catch (err) {
     await stopAll();
     if (!(err instanceof DemoError)) {

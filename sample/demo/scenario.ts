@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Picom, PicomRemoteError } from 'picom';
@@ -11,6 +15,8 @@ export interface DemoContext {
   readonly picom: Picom;
   /** The two `math` instances serving `service1`. */
   readonly maths: ManagedProcess[];
+  /** NATS servers, as the samples got them (`PICOM_SERVERS`). */
+  readonly servers: string;
 }
 
 export interface Step {
@@ -118,7 +124,48 @@ export const STEPS: readonly Step[] = [
       say('the gateway emitted service1.audit; the queue group gave it to one instance');
     },
   },
+  {
+    title: '`picom ls`: every instance answers the NATS micro protocol',
+    async run({ servers }, say) {
+      const table = await picomCli(['ls'], servers);
+      for (const line of table.trimEnd().split('\n')) say(line);
+      const listed = JSON.parse(await picomCli(['ls', '--json'], servers)) as { name: string; instances: number; methods: string[] }[];
+      const service1 = listed.find((s) => s.name === 'service1');
+      const service2 = listed.find((s) => s.name === 'service2');
+      check(service1?.instances === 2 && service1.methods.includes('add'), 'expected service1 with 2 instances and method add');
+      check(service2?.instances === 1 && service2.methods.includes('multiply'), 'expected service2 with 1 instance and method multiply');
+      say('both Nest instances and the plain Picom service answered $SRV.INFO (npx picom ls in an app)');
+    },
+  },
+  {
+    title: 'GET /health: up, then down once service1 stops',
+    async run({ gateway, maths }, say) {
+      const up = await http(gateway, 'GET', '/health', say);
+      check(up.status === 200 && up.json?.['status'] === 'ok', 'expected 200 {"status":"ok",...}');
+      say('stopping both math instances (SIGTERM)');
+      await Promise.all(maths.map((m) => m.stop()));
+      const down = await http(gateway, 'GET', '/health', say);
+      const service1 = (down.json?.['error'] as Record<string, { reason?: string }> | undefined)?.['service1'];
+      check(down.status === 503 && service1?.reason === 'too few instances', 'expected 503 with service1 down: too few instances');
+      say('nats is still up; service1 is down with the reason: what a Kubernetes probe or a load balancer reads');
+    },
+  },
 ];
+
+/** Runs the package's `picom` command (its `bin`, as `npx picom` would) and resolves with its stdout. */
+function picomCli(args: string[], servers: string): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('picom/package.json');
+  const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }).bin['picom'] as string;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [join(dirname(manifest), bin), ...args, '--timeout', '500'],
+      { env: { ...process.env, PICOM_SERVERS: servers }, timeout: HTTP_TIMEOUT_MS },
+      (err, stdout, stderr) => (err ? reject(new Error(`picom ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout)),
+    );
+  });
+}
 
 interface HttpResult {
   status: number;

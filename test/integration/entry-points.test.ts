@@ -26,6 +26,8 @@ const CORE_EXPORTS = [
   'PicomEvent',
   'WIRE_MESSAGES',
   'DEFAULT_TIMEOUT',
+  'DEFAULT_VERSION',
+  'PicomDiscovery',
 ];
 const NEST_EXPORTS = [
   'PicomServer',
@@ -36,6 +38,8 @@ const NEST_EXPORTS = [
   'PicomModule',
   'PICOM_TRANSPORT',
   'PicomStatus',
+  'PicomHealthIndicator',
+  'PicomHealthReason',
 ];
 
 /** The checks, the same in both formats; `core`, `nest`, `ms` (microservices), `rxjs` and `url` are in scope. */

@@ -9,7 +9,7 @@ import { Picom, PicomReplyError } from 'picom';
  *   PICOM_SERVERS  NATS servers, comma-separated (default 127.0.0.1:4222)
  */
 // No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
-const service2 = new Picom('service2');
+const service2 = new Picom('service2', { version: '1.0.0', description: 'plain Picom (sample/legacy)' });
 
 await service2.expose({
   // Called by the Nest gateway: Nest → plain Picom.

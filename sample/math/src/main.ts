@@ -13,7 +13,7 @@ import { INSTANCE_ID } from './math.controller.js';
  */
 const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule, {
   // No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
-  strategy: new PicomServer({ service: 'service1' }),
+  strategy: new PicomServer({ service: 'service1', version: '1.0.0', description: 'Nest maths (sample/math)' }),
 });
 // SIGTERM / SIGINT: stop taking requests, let in-flight ones reply, close NATS.
 app.enableShutdownHooks();
