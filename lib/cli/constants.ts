@@ -73,13 +73,13 @@ export const CLI_HELP = {
 Lists, inspects and calls Picom services (and any NATS micro service) over NATS.
 
 Commands:
-  ls                               services with versions, instance count and methods
-  info <service>                   each instance's methods, subjects and queue groups
-  stats <service>                  requests, errors, average latency and last error per instance and method
-  ping [service]                   instances and their round-trip times
-  call <service.method> [json|-]   calls a method, prints the reply's payload as JSON
+  ls                                 services with versions, instance count and methods
+  info <service>                     each instance's methods, subjects and queue groups
+  stats <service>                    requests, errors, average latency and last error per instance and method
+  ping [service]                     instances and their round-trip times
+  call <service.method> [json|-]     calls a method, prints the reply's payload as JSON
   publish <service.method> [json|-]  sends a message without waiting for a reply
-  bench <service.method> [json]    calls a method in loops, prints calls/s and latency percentiles
+  bench <service.method> [json]      calls a method in loops, prints calls/s and latency percentiles
 
 Run "picom <command> --help" for a command's flags.
 
