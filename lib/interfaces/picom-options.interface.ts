@@ -83,6 +83,14 @@ export interface PicomConnectionOptions {
    */
   name?: string;
   /**
+   * OpenTelemetry spans, trace context propagation (W3C `traceparent` in NATS
+   * headers) and metrics, when `@opentelemetry/api` is installed; without it
+   * nothing is loaded. `false` turns them off for this endpoint (its calls and,
+   * when it serves, its handlers) and loads nothing. See docs/tracing.md.
+   * @default true
+   */
+  tracing?: boolean;
+  /**
    * Where Picom reports what it cannot throw.
    * @default a logger that prints nothing
    */

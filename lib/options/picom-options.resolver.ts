@@ -52,6 +52,8 @@ export interface ResolvedPicomOptions {
   readonly maxQueued: number;
   /** Answer `$SRV.PING|INFO|STATS` and count per-method stats. */
   readonly discovery: boolean;
+  /** Load `@opentelemetry/api` (when installed) and trace and measure calls and handlers. */
+  readonly tracing: boolean;
   /** What discovery reports: a SemVer version, a description, frozen string pairs. */
   readonly version: string;
   readonly description: string;
@@ -94,6 +96,7 @@ const CONNECTION_KEYS: Readonly<Record<keyof PicomConnectionOptions, true>> = Ob
   tls: true,
   inboxPrefix: true,
   name: true,
+  tracing: true,
   logger: true,
 });
 const SERVE_KEYS: Readonly<Record<keyof PicomServeOptions, true>> = Object.freeze({
@@ -248,7 +251,8 @@ export function resolvePicomOptions(
   const maxConcurrency = options.maxConcurrency === undefined ? Infinity : integer(options, 'maxConcurrency', 0, 1);
   const maxQueued = integer(options, 'maxQueued', DEFAULT_MAX_QUEUED, 0);
   const logger = options.logger === undefined ? defaultLogger : resolveLogger(options.logger);
-  const discovery = resolveDiscovery(options.discovery);
+  const discovery = resolveBoolean(options, 'discovery');
+  const tracing = resolveBoolean(options, 'tracing');
   const version = resolveVersion(options.version);
   const metadata = resolveMetadata(options.metadata);
   if (options.port !== undefined) {
@@ -299,6 +303,7 @@ export function resolvePicomOptions(
     maxConcurrency,
     maxQueued,
     discovery,
+    tracing,
     version,
     description: options.description ?? DEFAULT_DESCRIPTION,
     metadata,
@@ -477,12 +482,14 @@ function integer(
   return value;
 }
 
-function resolveDiscovery(value: unknown): boolean {
+/** An option that is on unless set to `false`. */
+function resolveBoolean(options: PicomOptions, key: 'discovery' | 'tracing'): boolean {
+  const value = options[key];
   if (value === undefined) {
     return true;
   }
   if (typeof value !== 'boolean') {
-    throw new PicomOptionsError(DISCOVERY_MESSAGES.optionNotBoolean('discovery', describe(value)));
+    throw new PicomOptionsError(DISCOVERY_MESSAGES.optionNotBoolean(key, describe(value)));
   }
   return value;
 }

@@ -15,7 +15,7 @@ export interface EncodedHeaders {
 }
 
 /** `NATS/1.0` before the lines, `\r\n\r\n` after them. */
-const BLOCK_FRAME_BYTES = 'NATS/1.0'.length + '\r\n\r\n'.length;
+export const BLOCK_FRAME_BYTES = 'NATS/1.0'.length + '\r\n\r\n'.length;
 /** `\r\n`, then `: ` between name and value. */
 const LINE_FRAME_BYTES = 4;
 /** Longest header name an error message quotes in full. */

@@ -1,4 +1,4 @@
-import { createInbox, errors, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
+import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
 import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
 import { describeError } from '../errors/describe-value.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
@@ -18,7 +18,8 @@ import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
 import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
-import { encodeHeaders, type PicomHeaders } from './headers.encoder.js';
+import type { ClientCall, PicomTelemetry, TraceCarrier } from '../tracing/picom.telemetry.js';
+import { BLOCK_FRAME_BYTES, encodeHeaders, type PicomHeaders } from './headers.encoder.js';
 import { PendingCalls } from './pending-calls.js';
 import { nextReplyToken } from './reply-token.pool.js';
 
@@ -41,6 +42,8 @@ interface PendingCall {
   readonly target: ReplyTarget | undefined;
   readonly resolve: ((payload: unknown) => void) | undefined;
   readonly reject: ((err: Error) => void) | undefined;
+  /** Its span and metrics while traced; `undefined` when nothing records. */
+  readonly trace: ClientCall | undefined;
 }
 
 /**
@@ -60,6 +63,8 @@ export class PicomRequester {
   private unmatched = 0;
   private closedWith: Error | undefined;
   private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
+  /** Where the trace headers of the message being sent go; one for every message, as `publishOptions`. */
+  private readonly carrier: TraceCarrier = { headers: undefined as unknown as MsgHdrs, bytes: 0 };
 
   constructor(
     private readonly connection: PicomConnection,
@@ -67,6 +72,8 @@ export class PicomRequester {
     inboxPrefix: string | undefined,
     /** Bounds on a reply's header block, checked before anything reads it. */
     private readonly headerLimits: HeaderLimits,
+    /** Spans and metrics, when `@opentelemetry/api` is loaded and `tracing` is on. */
+    private readonly telemetry?: PicomTelemetry,
   ) {
     this.inbox = `${createInbox(inboxPrefix)}.`;
     this.inboxLength = this.inbox.length;
@@ -126,9 +133,15 @@ export class PicomRequester {
     headers: PicomHeaders | undefined,
   ): string | undefined {
     const data = toBytes(body);
+    const telemetry = this.telemetry;
+    // One check when nothing records; a span and header injection only when something does.
+    const trace = telemetry !== undefined && telemetry.live() ? telemetry.startCall(subject, data.length, true) : undefined;
     // Everything that can refuse the call is checked before it is pending.
-    const refused = this.refuse(subject, data, headers);
+    const refused = this.refuse(subject, data, headers, trace);
     if (refused) {
+      if (trace !== undefined) {
+        (telemetry as PicomTelemetry).endCall(trace, refused);
+      }
       if (target) {
         target.settle(refused);
       } else {
@@ -137,7 +150,7 @@ export class PicomRequester {
       return undefined;
     }
     const token = nextReplyToken();
-    const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject };
+    const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject, trace };
     this.pending.add(token, call);
     if (this.sweeper === undefined) {
       // unref: pending calls never keep a process alive on their own; the
@@ -158,16 +171,24 @@ export class PicomRequester {
   /** Fire and forget: a publish with no reply subject. */
   publish(subject: string, body: string, headers?: PicomHeaders): void {
     const data = toBytes(body);
-    const refused = this.refuse(subject, data, headers);
-    if (refused) {
-      throw refused;
+    const telemetry = this.telemetry;
+    const trace = telemetry !== undefined && telemetry.live() ? telemetry.startCall(subject, data.length, false) : undefined;
+    let err = this.refuse(subject, data, headers, trace);
+    if (err === undefined) {
+      const options = this.publishOptions;
+      options.reply = '';
+      try {
+        this.connection.nc.publish(subject, data, options);
+      } catch (publishErr) {
+        err = publishError(publishErr, subject);
+      }
     }
-    const options = this.publishOptions;
-    options.reply = '';
-    try {
-      this.connection.nc.publish(subject, data, options);
-    } catch (err) {
-      throw publishError(err, subject);
+    // A publish ends when it is handed to nats.js: nothing comes back.
+    if (trace !== undefined) {
+      (telemetry as PicomTelemetry).endCall(trace, err ?? null);
+    }
+    if (err !== undefined) {
+      throw err;
     }
   }
 
@@ -176,6 +197,10 @@ export class PicomRequester {
     const call = this.pending.get(token);
     if (call) {
       this.pending.delete(token, call);
+      if (call.trace !== undefined) {
+        // Its caller left: the span ends now, as the call does for it.
+        (this.telemetry as PicomTelemetry).endCall(call.trace, null);
+      }
     }
   }
 
@@ -207,10 +232,10 @@ export class PicomRequester {
   /**
    * Why a message cannot be sent, or `undefined`. On the way, puts the encoded
    * `headers` on the shared publish options (one object for every message:
-   * nats.js reads it during `publish()` and keeps nothing), as their size
-   * counts against max_payload.
+   * nats.js reads it during `publish()` and keeps nothing), with the trace
+   * context of a traced call added, as their size counts against max_payload.
    */
-  private refuse(subject: string, data: Uint8Array, headers: PicomHeaders | undefined): Error | undefined {
+  private refuse(subject: string, data: Uint8Array, headers: PicomHeaders | undefined, trace: ClientCall | undefined): Error | undefined {
     if (this.closedWith) {
       return this.closedWith;
     }
@@ -233,11 +258,32 @@ export class PicomRequester {
         return err as Error;
       }
     }
+    if (trace?.span !== undefined) {
+      headerBytes += this.injectTrace(trace, options);
+    }
     const limit = this.connection.maxPayload;
     if (data.length + headerBytes > limit) {
       return new PicomPayloadTooLargeError(subject, data.length + headerBytes, limit, headerBytes);
     }
     return undefined;
+  }
+
+  /**
+   * Adds the trace context to the message's header block (the caller's, or a
+   * new one), and returns the bytes it adds to the message.
+   */
+  private injectTrace(trace: ClientCall, options: { headers: MsgHdrs | undefined }): number {
+    const carrier = this.carrier;
+    const fresh = options.headers === undefined;
+    carrier.headers = fresh ? natsHeaders() : (options.headers as MsgHdrs);
+    carrier.bytes = 0;
+    (this.telemetry as PicomTelemetry).inject(trace, carrier);
+    if (carrier.bytes === 0) {
+      // No propagator registered: nothing to send.
+      return 0;
+    }
+    options.headers = carrier.headers;
+    return fresh ? carrier.bytes + BLOCK_FRAME_BYTES : carrier.bytes;
   }
 
   private onReply(err: Error | null, msg: Msg): void {
@@ -296,6 +342,9 @@ export class PicomRequester {
   }
 
   private deliver(call: PendingCall, err: Error | null, payload: unknown): void {
+    if (call.trace !== undefined) {
+      (this.telemetry as PicomTelemetry).endCall(call.trace, err);
+    }
     if (call.target === undefined) {
       // A promise's resolvers never throw.
       if (err) {

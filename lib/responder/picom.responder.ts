@@ -6,6 +6,8 @@ import {
   LOG_MESSAGES,
   MAX_REPLY_SUBJECT_BYTES,
   MESSAGES,
+  TELEMETRY_ERROR_TYPES,
+  TELEMETRY_OUTCOMES,
   WIRE_MESSAGES,
 } from '../constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
@@ -28,6 +30,7 @@ import { DropCounter } from './drop-counter.js';
 import { describeError } from '../errors/describe-value.js';
 import { isPromiseLike } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
+import { RouteTelemetry, type PicomTelemetry, type ServerCall, type TelemetryOutcome } from '../tracing/picom.telemetry.js';
 
 /**
  * Runs one method. `message` is the decoded body (`null` for an empty one);
@@ -42,6 +45,8 @@ export type RouteHandler = (message: unknown, msg: Msg, method: string) => unkno
 export interface PicomRoute {
   readonly handler: RouteHandler;
   readonly stats: EndpointStats;
+  /** Its span name and metric attributes, made on its first traced message. */
+  telemetry?: RouteTelemetry;
 }
 
 /** `maxHeaderBytes` and `maxHeaderCount` bound what a message may carry before the responder reads it. */
@@ -62,6 +67,8 @@ export interface PicomResponderOptions extends HeaderLimits {
    * so its results need no promise of their own.
    */
   readonly unwrap?: (result: unknown) => unknown;
+  /** Spans and metrics, when `@opentelemetry/api` is loaded and `tracing` is on. */
+  readonly telemetry?: PicomTelemetry;
 }
 
 /**
@@ -80,6 +87,8 @@ interface RunningCall {
   readonly route: PicomRoute;
   /** `performance.now()` when the handler started; 0 when not measuring. */
   readonly started: number;
+  /** Its span and metrics while traced. */
+  readonly trace: ServerCall | undefined;
   /** The handler timeout, 0 for none; `deadline` is then `Infinity`. */
   readonly timeout: number;
   readonly deadline: number;
@@ -129,6 +138,8 @@ export class PicomResponder {
   private overloaded = 0;
   /** The text of the latest refusal before a handler (for `$SRV.STATS`). */
   private lastRefusal = '';
+  /** What every unknown method records: one span name and one attribute set for all of them. */
+  private unknownTelemetry: RouteTelemetry | undefined;
   private readonly publishDroppedText: string;
   /**
    * Counts requests and handler time per method (`EndpointStats`) for
@@ -260,6 +271,7 @@ export class PicomResponder {
       if (this.measuring) {
         call.route.stats.fail(now - call.started, text);
       }
+      this.traceEnd(call.trace, text, TELEMETRY_ERROR_TYPES.SHUTDOWN, TELEMETRY_OUTCOMES.ERROR);
       if (call.msg.reply) {
         this.reply(call.msg, body);
         answered++;
@@ -342,11 +354,15 @@ export class PicomResponder {
     this.inFlight++;
     const method = msg.subject.substring(this.prefixLength);
     const route = this.options.routes.get(method);
+    const telemetry = this.options.telemetry;
+    // One check when nothing records; span, context and metrics only when something does.
+    const trace = telemetry !== undefined && telemetry.live() ? telemetry.startHandling(msg, this.routeTelemetry(route, method), method) : undefined;
     if (route === undefined) {
       const text = WIRE_MESSAGES.methodNotFound(method);
       this.unknownMethods++;
       this.lastRefusal = text;
       this.reply(msg, encodeFailure(text));
+      this.traceEnd(trace, text, TELEMETRY_ERROR_TYPES.UNKNOWN_METHOD, TELEMETRY_OUTCOMES.ERROR);
       this.done();
       return;
     }
@@ -356,19 +372,38 @@ export class PicomResponder {
         route.stats.fail(0, WIRE_MESSAGES.BAD_JSON_REQUEST);
       }
       this.reply(msg, encodeFailure(WIRE_MESSAGES.BAD_JSON_REQUEST));
+      this.traceEnd(trace, WIRE_MESSAGES.BAD_JSON_REQUEST, TELEMETRY_ERROR_TYPES.BAD_REQUEST, TELEMETRY_OUTCOMES.ERROR);
       this.done();
       return;
     }
     const started = this.measuring ? performance.now() : 0;
     let result: unknown;
     try {
-      result = route.handler(message, msg, method);
+      // Inside the caller's context: the calls the handler makes continue its trace.
+      result = trace?.context === undefined
+        ? route.handler(message, msg, method)
+        : (telemetry as PicomTelemetry).run(trace.context, route.handler, message, msg, method);
     } catch (err) {
-      this.failed(msg, err, route, started);
+      this.failed(msg, err, route, started, trace);
       this.done();
       return;
     }
-    this.settle(msg, result, this.options.unwrap, undefined, route, started);
+    this.settle(msg, result, this.options.unwrap, undefined, route, started, trace);
+  }
+
+  /** The span name and metric attributes of `route`, or the one set shared by every unknown method. */
+  private routeTelemetry(route: PicomRoute | undefined, method: string): RouteTelemetry {
+    if (route === undefined) {
+      return (this.unknownTelemetry ??= new RouteTelemetry(this.options.service, undefined));
+    }
+    return (route.telemetry ??= new RouteTelemetry(this.options.service, method));
+  }
+
+  /** Ends a traced message's span and records its metrics; nothing when it is not traced. */
+  private traceEnd(trace: ServerCall | undefined, failure: string | undefined, errorType: string | undefined, outcome: TelemetryOutcome): void {
+    if (trace !== undefined) {
+      (this.options.telemetry as PicomTelemetry).endHandling(trace, failure, errorType, outcome);
+    }
   }
 
   /**
@@ -383,17 +418,18 @@ export class PicomResponder {
     call: RunningCall | undefined,
     route: PicomRoute,
     started: number,
+    trace: ServerCall | undefined,
   ): void {
     if (call?.abandoned) {
       // Its caller got an error already and its slot went to another message.
       return;
     }
     if (isPromiseLike(result)) {
-      const running = call ?? this.track(msg, route, started);
+      const running = call ?? this.track(msg, route, started, trace);
       // Promise.resolve returns a native promise as is, and tames any other
       // thenable: one outcome, and a throwing `then` becomes a rejection.
       Promise.resolve(result).then(
-        (value) => this.settle(msg, value, unwrap, running, running.route, running.started),
+        (value) => this.settle(msg, value, unwrap, running, running.route, running.started, running.trace),
         (err: unknown) => this.settleFailure(msg, err, running),
       );
       return;
@@ -404,14 +440,14 @@ export class PicomResponder {
         value = unwrap(result);
       } catch (err) {
         if (call === undefined) {
-          this.failed(msg, err, route, started);
+          this.failed(msg, err, route, started, trace);
           this.done();
         } else {
           this.settleFailure(msg, err, call);
         }
         return;
       }
-      this.settle(msg, value, undefined, call, route, started);
+      this.settle(msg, value, undefined, call, route, started, trace);
       return;
     }
     this.untrack(msg, call);
@@ -424,6 +460,11 @@ export class PicomResponder {
         route.stats.fail(ms, failure);
       }
     }
+    if (failure === undefined) {
+      this.traceEnd(trace, undefined, undefined, TELEMETRY_OUTCOMES.OK);
+    } else {
+      this.traceEnd(trace, failure, TELEMETRY_ERROR_TYPES.REPLY_NOT_SENT, TELEMETRY_OUTCOMES.ERROR);
+    }
     this.done();
   }
 
@@ -432,22 +473,26 @@ export class PicomResponder {
       return;
     }
     this.untrack(msg, call);
-    this.failed(msg, err, call.route, call.started);
+    this.failed(msg, err, call.route, call.started, call.trace);
     this.done();
   }
 
   /** A handler failed: its caller is answered (or the failure logged) and the method's stats told. */
-  private failed(msg: Msg, err: unknown, route: PicomRoute, started: number): void {
+  private failed(msg: Msg, err: unknown, route: PicomRoute, started: number, trace: ServerCall | undefined): void {
     const sent = this.fail(msg, err);
-    if (this.measuring) {
-      route.stats.fail(performance.now() - started, msg.reply ? envelopeErrorText(sent) : sent);
+    if (this.measuring || trace !== undefined) {
+      const text = msg.reply ? envelopeErrorText(sent) : sent;
+      if (this.measuring) {
+        route.stats.fail(performance.now() - started, text);
+      }
+      this.traceEnd(trace, text, err instanceof Error ? err.name : TELEMETRY_ERROR_TYPES.OTHER, TELEMETRY_OUTCOMES.ERROR);
     }
   }
 
   /** Enters an asynchronous handler in `running`, and arms the sweeper when it has a deadline. */
-  private track(msg: Msg, route: PicomRoute, started: number): RunningCall {
+  private track(msg: Msg, route: PicomRoute, started: number, trace: ServerCall | undefined): RunningCall {
     const timeout = this.options.handlerTimeout;
-    const call: RunningCall = { msg, route, started, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
+    const call: RunningCall = { msg, route, started, trace, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
     this.running.add(msg, call);
     if (timeout > 0 && this.sweeper === undefined) {
       // unref: a handler in flight never keeps a process alive on its own.
@@ -482,6 +527,7 @@ export class PicomResponder {
     if (this.measuring) {
       call.route.stats.fail(performance.now() - call.started, text);
     }
+    this.traceEnd(call.trace, text, TELEMETRY_ERROR_TYPES.HANDLER_TIMEOUT, TELEMETRY_OUTCOMES.TIMEOUT);
     if (msg.reply) {
       this.reply(msg, encodeFailure(text));
     } else {
