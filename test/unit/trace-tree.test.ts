@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sumTraceProblem } from '../../sample/demo/sum-trace.js';
 import { buildTraceTree, formatDuration, formatTraceTree } from '../../sample/demo/trace-tree.js';
 import { formatSpanLine, parseSpanLine, type SpanLine } from '../../sample/tracing/span-line.js';
 
@@ -83,5 +84,37 @@ describe('trace tree', () => {
     assert.equal(parseSpanLine('[Nest] 1234  - LOG [Main] service1 ready'), undefined);
     assert.equal(parseSpanLine('otel-span {not json'), undefined);
     assert.equal(parseSpanLine('otel-span {"traceId":"x"}'), undefined);
+  });
+});
+
+describe("the demo's check of the GET /sum trace", () => {
+  it('accepts the full tree, with a publish and its consumer beside it', () => {
+    const withAudit = [
+      ...SUM,
+      span('pub', 'sumsrv', 'publish service1.audit', 'producer', 'legacy', 3.4, 0.1),
+      span('sub', 'pub', 'process service1.audit', 'consumer', 'math-1', 3.6, 0.3),
+    ];
+    assert.equal(sumTraceProblem(SUM, 2), undefined);
+    assert.equal(sumTraceProblem(withAudit, 2), undefined);
+    assert.equal(sumTraceProblem(SUM.map((s) => ({ ...s, name: s.name.replace('.', '/') })), 2), undefined, 'service2/sum names count too');
+  });
+
+  it('names the first missing hop', () => {
+    const without = (...ids: string[]): SpanLine[] => SUM.filter((s) => !ids.includes(s.spanId));
+    assert.match(sumTraceProblem(without('root'), 2) ?? '', /no "GET \/sum" server span/);
+    assert.match(sumTraceProblem(without('sumcli', 'sumsrv', 'add1cli', 'add2cli', 'add1srv', 'add2srv'), 2) ?? '', /no service2\.sum client span/);
+    assert.match(sumTraceProblem(without('sumsrv'), 2) ?? '', /no service2\.sum server span from legacy/);
+    assert.match(sumTraceProblem(without('add2cli', 'add2srv'), 2) ?? '', /expected 2 service1\.add client spans .* found 1/);
+    assert.match(sumTraceProblem(SUM, 3) ?? '', /expected 3 service1\.add client spans .* found 2/);
+    assert.match(sumTraceProblem(without('add1srv'), 2) ?? '', /1 of the service1\.add client spans have no server span/);
+  });
+
+  it('refuses spans of the wrong kind or process, and a second root', () => {
+    const changed = (id: string, change: Partial<SpanLine>): SpanLine[] => SUM.map((s) => (s.spanId === id ? { ...s, ...change } : s));
+    assert.match(sumTraceProblem(changed('sumcli', { kind: 'producer' }), 2) ?? '', /no service2\.sum client span/);
+    assert.match(sumTraceProblem(changed('sumsrv', { process: 'gateway' }), 2) ?? '', /no service2\.sum server span from legacy/);
+    assert.match(sumTraceProblem(changed('add1srv', { process: 'legacy' }), 2) ?? '', /no server span from a math instance/);
+    const extraRoot = [...SUM, span('other', undefined, 'service1.add', 'client', 'legacy', 5, 0.5)];
+    assert.match(sumTraceProblem(extraRoot, 2) ?? '', /expected one root span, found 2/);
   });
 });
