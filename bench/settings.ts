@@ -42,7 +42,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup=MS           unmeasured warm-up of each throughput phase
   --duration=MS         measured window of each throughput phase
   --stacks=a,b          only these stacks (${STACKS.map((s) => s.id).join(', ')};
-                        the "-off" ones, discovery off, run only when named)
+                        the variants run only when named: "-off" discovery off,
+                        "-notrace" tracing: false, "-otel" an OTel SDK with a no-op exporter)
   --scenarios=a,b       only these scenarios (small, large, many)
   --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
   --soak-calls=N        calls per soak (default 1000000)

@@ -27,7 +27,7 @@ export function startServer(url: string): Promise<BenchServer> {
   return startNestServer(url, {});
 }
 
-/** The Nest server with extra options (the discovery-off variant). */
+/** The Nest server with extra options (the discovery-off and tracing-off variants). */
 export async function startNestServer(url: string, extra: Omit<PicomServerOptions, 'service'>): Promise<BenchServer> {
   const app = await NestFactory.createMicroservice(PicomBenchModule, {
     strategy: new PicomServer({ service: SERVICE, servers: [url], gracePeriod: 100, ...extra }),

@@ -7,7 +7,7 @@ export function startServer(url: string): Promise<BenchServer> {
   return startPlainServer(url, {});
 }
 
-/** The plain server with extra options (the discovery-off variant). */
+/** The plain server with extra options (the discovery-off and tracing-off variants). */
 export async function startPlainServer(url: string, extra: PicomOptions): Promise<BenchServer> {
   const picom = new Picom(SERVICE, { servers: [url], gracePeriod: 100, ...extra });
   await picom.expose({

@@ -10,6 +10,7 @@ import {
   natsAddresses,
   startNatsServer,
 } from './nats.js';
+import { SPAN_LINE_PREFIX } from '../tracing/span-line.js';
 import { ManagedProcess, waitForLine } from './processes.js';
 import { STEPS, type DemoContext } from './scenario.js';
 
@@ -22,7 +23,11 @@ import { STEPS, type DemoContext } from './scenario.js';
  *                   when nothing listens there, a local nats-server is started
  *   NATS_SERVER_BIN the nats-server to start (default: found in PATH)
  *   DEMO_HTTP_PORT  the gateway's port (default: a free one)
- *   DEMO_VERBOSE=1  also print what the samples log (or pass --verbose)
+ *   DEMO_VERBOSE=1  also print what the samples log (or pass --verbose),
+ *                   their `otel-span` lines included
+ *
+ * The samples run with PICOM_DEMO_TRACE=1: each prints its spans as
+ * `otel-span {json}` lines, which the demo collects for the traced step.
  */
 
 const READY_TIMEOUT_MS = 30_000;
@@ -95,7 +100,7 @@ async function startSamples(): Promise<{ gateway: string; maths: ManagedProcess[
   ];
   const started = await Promise.all(
     specs.map(async (spec) => {
-      const env = { ...process.env, ...spec.env, PICOM_SERVERS: servers, NO_COLOR: '1' };
+      const env = { ...process.env, ...spec.env, PICOM_SERVERS: servers, NO_COLOR: '1', PICOM_DEMO_TRACE: '1', OTEL_SERVICE_NAME: spec.name };
       const child = await ManagedProcess.start(spec.name, process.execPath, [samplePath(spec.entry)], env, verbose);
       children.push(child);
       return { spec, child };
@@ -109,7 +114,7 @@ async function startSamples(): Promise<{ gateway: string; maths: ManagedProcess[
       try {
         await waitForLine([child], spec.ready, READY_TIMEOUT_MS);
       } catch (err) {
-        throw new DemoError(`${spec.name} did not start: ${(err as Error).message}\n${indent(child.tail())}`);
+        throw new DemoError(`${spec.name} did not start: ${(err as Error).message}\n${indent(logTail(child))}`);
       }
     }),
   );
@@ -157,7 +162,7 @@ async function main(): Promise<number> {
     const { gateway, maths } = await startSamples();
     picom = new Picom('demo', { servers, timeout: 5_000 });
     await picom.connect();
-    failed = await runScenario({ gateway, picom, maths, servers });
+    failed = await runScenario({ gateway, picom, maths, servers, samples: children });
   } catch (err) {
     await stopAll();
     if (!(err instanceof DemoError)) {
@@ -173,7 +178,7 @@ async function main(): Promise<number> {
   if (failed.length > 0) {
     for (const child of children) {
       say(`--- last output of ${child.name} ---`);
-      say(indent(child.tail()));
+      say(indent(logTail(child)));
     }
     say(`demo: ${ok}/${STEPS.length} steps ok; failed: ${failed.join(', ')}`);
     return 1;
@@ -191,6 +196,11 @@ function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/** The last lines a sample logged, without its span lines: what explains a failure. */
+function logTail(child: ManagedProcess, count = 15): string[] {
+  return child.lines.filter((line) => !line.startsWith(SPAN_LINE_PREFIX)).slice(-count);
 }
 
 function indent(lines: string[]): string {

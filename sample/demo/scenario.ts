@@ -5,7 +5,10 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Picom, PicomRemoteError } from 'picom';
+import { parseSpanLine, type SpanLine } from '../tracing/span-line.js';
 import { waitForLine, type ManagedProcess } from './processes.js';
+import { sumTraceProblem } from './sum-trace.js';
+import { formatTraceTree } from './trace-tree.js';
 
 /** What the steps talk to. */
 export interface DemoContext {
@@ -17,6 +20,8 @@ export interface DemoContext {
   readonly maths: ManagedProcess[];
   /** NATS servers, as the samples got them (`PICOM_SERVERS`). */
   readonly servers: string;
+  /** Every sample process (started with `PICOM_DEMO_TRACE=1`: their spans are in their output). */
+  readonly samples: readonly ManagedProcess[];
 }
 
 export interface Step {
@@ -28,6 +33,11 @@ export interface Step {
 const HTTP_TIMEOUT_MS = 10_000;
 const EVENT_TIMEOUT_MS = 5_000;
 const LOAD_BALANCED_CALLS = 20;
+/** How long the spans of one request get to reach the demo from every process. */
+const TRACE_TIMEOUT_MS = 5_000;
+/** After the tree is complete, a moment for the spans that may follow (the audit event's). */
+const TRACE_SETTLE_MS = 200;
+const TRACED_VALUES = [1, 2, 3];
 
 export const STEPS: readonly Step[] = [
   {
@@ -55,6 +65,21 @@ export const STEPS: readonly Step[] = [
       check(reply.result === 10 && reply.calls === 4, 'expected result 10 from 4 calls');
       const { process } = await waitForLine(maths, auditLine(reply.audit), EVENT_TIMEOUT_MS);
       say(`service2 also published service1.audit ${reply.audit}: handled by ${process.name}`);
+    },
+  },
+  {
+    title: 'One request, traced across processes',
+    async run({ gateway, samples }, say) {
+      const res = await http(gateway, 'GET', `/sum?values=${TRACED_VALUES.join(',')}`, say);
+      check(res.status === 200 && res.json?.['result'] === 6, 'expected 200 {"result":6,...}');
+      const traceId = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(res.headers.get('traceresponse') ?? '')?.[1];
+      check(traceId !== undefined, 'the gateway answered without a traceresponse header: no tracing registered there (PICOM_DEMO_TRACE=1)');
+      say(`the gateway's span for it is in trace ${traceId}; its spans, collected from every sample's output:`);
+      const { spans, problem } = await collectTrace(samples, traceId, TRACED_VALUES.length);
+      for (const line of formatTraceTree(spans)) say(`  ${line}`);
+      check(problem === undefined, problem ?? '');
+      const processes = new Set(spans.map((span) => span.process));
+      say(`one trace id over ${spans.length} spans in ${processes.size} processes (${[...processes].join(', ')}): the context went along in NATS headers`);
     },
   },
   {
@@ -152,6 +177,38 @@ export const STEPS: readonly Step[] = [
   },
 ];
 
+/**
+ * The spans of trace `traceId` in the samples' output, once they form the
+ * expected tree (or the time is up: then with what is wrong with it).
+ */
+async function collectTrace(samples: readonly ManagedProcess[], traceId: string, adds: number): Promise<{ spans: SpanLine[]; problem: string | undefined }> {
+  const deadline = performance.now() + TRACE_TIMEOUT_MS;
+  for (;;) {
+    const spans = spansOf(samples, traceId);
+    const problem = sumTraceProblem(spans, adds);
+    if (problem === undefined) {
+      await sleep(TRACE_SETTLE_MS);
+      return { spans: spansOf(samples, traceId), problem };
+    }
+    if (performance.now() > deadline) {
+      return { spans, problem: `after ${TRACE_TIMEOUT_MS} ms: ${problem}` };
+    }
+    await sleep(50);
+  }
+}
+
+/** Each span once, named after the process that printed it. */
+function spansOf(samples: readonly ManagedProcess[], traceId: string): SpanLine[] {
+  const spans = new Map<string, SpanLine>();
+  for (const sample of samples) {
+    for (const line of sample.lines) {
+      const span = parseSpanLine(line);
+      if (span?.traceId === traceId) spans.set(span.spanId, { ...span, process: sample.name });
+    }
+  }
+  return [...spans.values()];
+}
+
 /** Runs the package's `picom` command (its `bin`, as `npx picom` would) and resolves with its stdout. */
 function picomCli(args: string[], servers: string): Promise<string> {
   const require = createRequire(import.meta.url);
@@ -169,6 +226,7 @@ function picomCli(args: string[], servers: string): Promise<string> {
 
 interface HttpResult {
   status: number;
+  headers: Headers;
   json: Record<string, unknown> | undefined;
 }
 
@@ -187,7 +245,7 @@ async function http(base: string, method: 'GET' | 'POST', path: string, say: (li
   } catch {
     json = undefined;
   }
-  return { status: res.status, json };
+  return { status: res.status, headers: res.headers, json };
 }
 
 function auditLine(id: string): RegExp {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { CalcService, type Operand, type Result } from './calc.service.js';
+import { CalcService, type Operand, type Result, type SumResult } from './calc.service.js';
 
 /**
  * HTTP in front of the Picom services. The gateway does not validate the
@@ -26,6 +26,15 @@ export class CalcController {
   @Get('multiply')
   multiply(@Query('a') a?: string, @Query('b') b?: string): Promise<Result> {
     return this.calc.multiply(operand(a), operand(b));
+  }
+
+  /**
+   * `GET /sum?values=1,2,3` → `{"result":6,"calls":3,...}`: three hops — the
+   * plain `legacy` service sums by calling the Nest `math` service once per value.
+   */
+  @Get('sum')
+  sum(@Query('values') values?: string): Promise<SumResult> {
+    return this.calc.sum(values === undefined ? undefined : values.split(',').map(operand));
   }
 
   /** `GET /sleep?ms=1500` → 504: the call's 1 s budget runs out first. */

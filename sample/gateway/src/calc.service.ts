@@ -7,6 +7,12 @@ export interface Result {
   result: number;
 }
 
+/** What `service2.sum` answers: the total, the `service1.add` calls it made, the id of the audit event it published. */
+export interface SumResult extends Result {
+  calls: number;
+  audit: string;
+}
+
 /** What the gateway sends for `/add?a=2&b=5`: numbers when the query holds numbers. */
 export type Operand = number | string | undefined;
 
@@ -36,6 +42,11 @@ export class CalcService implements OnApplicationBootstrap {
 
   multiply(a: Operand, b: Operand): Promise<Result> {
     return firstValueFrom(this.picom.send<Result>('service2.multiply', { a, b }));
+  }
+
+  /** `service2` (plain Picom) calls `service1` once per value: a request crossing three processes. */
+  sum(values: Operand[] | undefined): Promise<SumResult> {
+    return firstValueFrom(this.picom.send<SumResult>('service2.sum', { values }));
   }
 
   /** A call with its own timeout, set through a record. */

@@ -1,3 +1,5 @@
+// First: with PICOM_DEMO_TRACE=1, an OpenTelemetry SDK is registered before any Picom endpoint exists.
+import '../../tracing/register-tracing.js';
 import { randomUUID } from 'node:crypto';
 import { Picom, PicomReplyError } from 'picom';
 
@@ -7,6 +9,7 @@ import { Picom, PicomReplyError } from 'picom';
  * and calls the Nest `math` sample (`service1`) like any other service.
  *
  *   PICOM_SERVERS  NATS servers, comma-separated (default 127.0.0.1:4222)
+ *   PICOM_DEMO_TRACE=1  trace: spans printed as `otel-span` lines (see sample/tracing)
  */
 // No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
 const service2 = new Picom('service2', { version: '1.0.0', description: 'plain Picom (sample/legacy)' });

@@ -1,3 +1,5 @@
+// First: with PICOM_DEMO_TRACE=1, an OpenTelemetry SDK is registered before any Picom endpoint exists.
+import '../../tracing/register-tracing.js';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
@@ -10,6 +12,7 @@ import { INSTANCE_ID } from './math.controller.js';
  *
  *   PICOM_SERVERS  NATS servers, comma-separated (default 127.0.0.1:4222)
  *   INSTANCE_ID    name this instance gives in `whoami` (default math-<pid>)
+ *   PICOM_DEMO_TRACE=1  trace: spans printed as `otel-span` lines (see sample/tracing)
  */
 const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule, {
   // No `servers`: every Picom endpoint reads PICOM_SERVERS, else 127.0.0.1:4222.
