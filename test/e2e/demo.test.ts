@@ -81,7 +81,7 @@ function assertSucceeded(run: DemoRun): void {
   // Every step printed its title and ended with "ok".
   assert.equal(run.lines.filter((l) => /^\[\d+\/\d+\] /.test(l)).length, Number(total), run.output);
   assert.equal(run.lines.filter((l) => l.trim() === 'ok').length, Number(total), run.output);
-  for (const text of ['GET /add?a=2&b=5 → 200 {"result":7}', 'service2.sum', '→ 400', '→ 422', '→ 504', 'service1.whoami', 'POST /audit', 'SERVICE   VERSION', 'GET /health → 200', 'GET /health → 503']) {
+  for (const text of ['GET /add?a=2&b=5 → 200 {"result":7}', 'service2.sum', '→ 400', '→ 422', '→ 504', 'service1.whoami', 'POST /audit', 'SERVICE   VERSION', 'GET /health → 200', 'GET /health → 503', 'GET /sum  server']) {
     assert.ok(run.output.includes(text), `the scenario output lacks ${JSON.stringify(text)}:\n${run.output}`);
   }
 }

@@ -107,7 +107,11 @@ function detailsOf(result: HealthCheckResult, key: string): Record<string, unkno
 async function addServices(nc: NatsConnection, name: string, count: number): Promise<Service[]> {
   // @nats-io/services carries its own copy of nats-core's types; the connection is the same thing.
   const svcm = new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]);
-  return Promise.all(Array.from({ length: count }, () => svcm.add({ name, version: '1.0.0' })));
+  const services = await Promise.all(Array.from({ length: count }, () => svcm.add({ name, version: '1.0.0' })));
+  // A round trip: the services' subscriptions are at the server before anybody pings them
+  // from another connection (otherwise a ping right away can meet no responders).
+  await nc.flush();
+  return services;
 }
 
 describe('PicomHealthIndicator with @nestjs/terminus', () => {
