@@ -403,6 +403,13 @@ export const DISCOVERY_MESSAGES = {
 
 /** Instrumentation scope of the tracer and the meter. */
 export const TELEMETRY_SCOPE = 'picom';
+/**
+ * While no OpenTelemetry SDK is registered, Picom looks for one every this
+ * many calls and handled messages (a counter; the look is a property read on
+ * `globalThis`): an SDK registered after the endpoints connected is traced
+ * from at most this many calls later. Register it first, as usual.
+ */
+export const TELEMETRY_RECHECK_CALLS = 256;
 /** The semantic conventions version the names below follow, for docs and tests. */
 export const TELEMETRY_SEMCONV_VERSION = '1.45.0';
 /** Span and metric attribute names. */

@@ -10,8 +10,7 @@ import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js'
 import { SILENT_LOGGER } from '../options/silent.logger.js';
 import { PicomRequester } from '../requester/picom.requester.js';
 import { PicomResponder, type PicomResponderOptions } from '../responder/picom.responder.js';
-import { loadTelemetry } from '../tracing/otel.loader.js';
-import type { PicomTelemetry } from '../tracing/picom.telemetry.js';
+import { telemetrySource } from '../tracing/otel.loader.js';
 
 /** How a face (`Picom`, `PicomServer`, `PicomClient`) wants its endpoint to behave. */
 export interface PicomEndpointSettings {
@@ -53,8 +52,6 @@ export class PicomEndpoint {
   private ended = false;
   /** Counts `close()`s: a connect that started before the last one must not keep its connection. */
   private generation = 0;
-  /** Spans and metrics; `undefined` with `tracing: false` or without `@opentelemetry/api`. Set by the first connect. */
-  private telemetry: PicomTelemetry | undefined;
 
   constructor(
     readonly options: ResolvedPicomOptions,
@@ -143,7 +140,7 @@ export class PicomEndpoint {
     if (connection.isClosed) {
       throw new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
     }
-    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options, this.telemetry);
+    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options, this.options.tracing);
     return this.requester;
   }
 
@@ -170,13 +167,12 @@ export class PicomEndpoint {
   }
 
   private async open(generation: number): Promise<PicomConnection> {
-    // The API loads (once per process) while the connection is made: calls and
-    // handlers find it ready, and nothing is loaded with tracing off.
-    const [connection, telemetry] = await Promise.all([
+    // With an SDK registered, the API loads (once per process) while the
+    // connection is made: the first calls and handlers find it ready.
+    const [connection] = await Promise.all([
       PicomConnection.open(this.options, this.events),
-      this.options.tracing ? loadTelemetry() : undefined,
+      this.options.tracing ? telemetrySource.load() : undefined,
     ]);
-    this.telemetry = telemetry;
     if (generation !== this.generation) {
       // close() came while this connection was being made: it must not live on.
       await connection.close();
@@ -202,8 +198,8 @@ export class PicomEndpoint {
         throw PicomConnectionError.closed();
       }
       const { maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger } = this.options;
-      const telemetry = this.telemetry;
-      const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger, telemetry });
+      const tracing = this.options.tracing;
+      const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger, tracing });
       const discovery = this.discoveryFor(connection, responder, settings);
       // Counted from the first request, before discovery answers its first STATS.
       responder.measuring = discovery !== undefined;

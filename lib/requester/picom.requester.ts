@@ -18,6 +18,7 @@ import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
 import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
+import { telemetrySource } from '../tracing/otel.loader.js';
 import type { ClientCall, PicomTelemetry, TraceCarrier } from '../tracing/picom.telemetry.js';
 import { BLOCK_FRAME_BYTES, encodeHeaders, type PicomHeaders } from './headers.encoder.js';
 import { PendingCalls } from './pending-calls.js';
@@ -72,8 +73,8 @@ export class PicomRequester {
     inboxPrefix: string | undefined,
     /** Bounds on a reply's header block, checked before anything reads it. */
     private readonly headerLimits: HeaderLimits,
-    /** Spans and metrics, when `@opentelemetry/api` is loaded and `tracing` is on. */
-    private readonly telemetry?: PicomTelemetry,
+    /** The `tracing` option: spans and metrics once an OpenTelemetry SDK is registered. */
+    private readonly tracing = false,
   ) {
     this.inbox = `${createInbox(inboxPrefix)}.`;
     this.inboxLength = this.inbox.length;
@@ -92,6 +93,11 @@ export class PicomRequester {
   }
 
   /** Calls in flight. */
+  /** The process's telemetry when `tracing` is on and an SDK is registered; read once per call. */
+  private get telemetry(): PicomTelemetry | undefined {
+    return this.tracing ? telemetrySource.get() : undefined;
+  }
+
   get size(): number {
     return this.pending.size;
   }
@@ -199,7 +205,7 @@ export class PicomRequester {
       this.pending.delete(token, call);
       if (call.trace !== undefined) {
         // Its caller left: the span ends now, as the call does for it.
-        (this.telemetry as PicomTelemetry).endCall(call.trace, null);
+        (telemetrySource.current as PicomTelemetry).endCall(call.trace, null);
       }
     }
   }
@@ -277,7 +283,7 @@ export class PicomRequester {
     const fresh = options.headers === undefined;
     carrier.headers = fresh ? natsHeaders() : (options.headers as MsgHdrs);
     carrier.bytes = 0;
-    (this.telemetry as PicomTelemetry).inject(trace, carrier);
+    (telemetrySource.current as PicomTelemetry).inject(trace, carrier);
     if (carrier.bytes === 0) {
       // No propagator registered: nothing to send.
       return 0;
@@ -343,7 +349,7 @@ export class PicomRequester {
 
   private deliver(call: PendingCall, err: Error | null, payload: unknown): void {
     if (call.trace !== undefined) {
-      (this.telemetry as PicomTelemetry).endCall(call.trace, err);
+      (telemetrySource.current as PicomTelemetry).endCall(call.trace, err);
     }
     if (call.target === undefined) {
       // A promise's resolvers never throw.

@@ -30,6 +30,7 @@ import { DropCounter } from './drop-counter.js';
 import { describeError } from '../errors/describe-value.js';
 import { isPromiseLike } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
+import { telemetrySource } from '../tracing/otel.loader.js';
 import { RouteTelemetry, type PicomTelemetry, type ServerCall, type TelemetryOutcome } from '../tracing/picom.telemetry.js';
 
 /**
@@ -67,8 +68,8 @@ export interface PicomResponderOptions extends HeaderLimits {
    * so its results need no promise of their own.
    */
   readonly unwrap?: (result: unknown) => unknown;
-  /** Spans and metrics, when `@opentelemetry/api` is loaded and `tracing` is on. */
-  readonly telemetry?: PicomTelemetry;
+  /** The `tracing` option: spans and metrics once an OpenTelemetry SDK is registered. */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -354,7 +355,7 @@ export class PicomResponder {
     this.inFlight++;
     const method = msg.subject.substring(this.prefixLength);
     const route = this.options.routes.get(method);
-    const telemetry = this.options.telemetry;
+    const telemetry = this.options.tracing === true ? telemetrySource.get() : undefined;
     // One check when nothing records; span, context and metrics only when something does.
     const trace = telemetry !== undefined && telemetry.live() ? telemetry.startHandling(msg, this.routeTelemetry(route, method), method) : undefined;
     if (route === undefined) {
@@ -402,7 +403,7 @@ export class PicomResponder {
   /** Ends a traced message's span and records its metrics; nothing when it is not traced. */
   private traceEnd(trace: ServerCall | undefined, failure: string | undefined, errorType: string | undefined, outcome: TelemetryOutcome): void {
     if (trace !== undefined) {
-      (this.options.telemetry as PicomTelemetry).endHandling(trace, failure, errorType, outcome);
+      (telemetrySource.current as PicomTelemetry).endHandling(trace, failure, errorType, outcome);
     }
   }
 
