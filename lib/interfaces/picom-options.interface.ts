@@ -84,9 +84,9 @@ export interface PicomConnectionOptions {
   name?: string;
   /**
    * OpenTelemetry spans, trace context propagation (W3C `traceparent` in NATS
-   * headers) and metrics, when `@opentelemetry/api` is installed; without it
-   * nothing is loaded. `false` turns them off for this endpoint (its calls and,
-   * when it serves, its handlers) and loads nothing. See docs/tracing.md.
+   * headers) and metrics, once `@opentelemetry/api` is installed and an SDK
+   * registered; until then nothing of it is loaded. `false` turns them off for
+   * this endpoint (its calls and, when it serves, its handlers). See docs/tracing.md.
    * @default true
    */
   tracing?: boolean;
