@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.harness.js';
+import { runNode } from '../fixtures/cli.fixture.js';
 
 /**
  * Both entry points (`picom`, `picom/nest`) load as users load them, with
@@ -10,8 +9,6 @@ import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.h
  * exist, `instanceof` works within the format, and a real round trip works.
  */
 
-/** Repository root (build/test/integration/ → ../../..): `picom` resolves there by self-reference. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const CORE_EXPORTS = [
   'Picom',
@@ -97,21 +94,6 @@ assert.match(import.meta.resolve('picom/nest'), /dist\\/esm\\/nest\\/index\\.js$
 ${CHECKS}
 `;
 
-function runNode(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('entry points load with require and with import', () => {
   let nats: NatsServerHandle;

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service } from '@nats-io/services';
@@ -25,6 +23,7 @@ import { PicomClient, PicomHealthIndicator, PicomHealthReason, PicomModule, type
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestContext } from '../fixtures/nest-app.fixture.js';
 import { outcome, within } from '../fixtures/picom-test.helpers.js';
+import { runNode } from '../fixtures/cli.fixture.js';
 
 /**
  * `PicomHealthIndicator` as Nest users wire it: listed in `providers` of a
@@ -34,8 +33,6 @@ import { outcome, within } from '../fixtures/picom-test.helpers.js';
  * the protocol says. Also: `picom/nest` loads nothing of `@nestjs/terminus`.
  */
 
-/** Repository root (build/test/integration/ → ../../..): `picom` resolves there by self-reference. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PASSWORD = 'health-secret-pw';
 const AUTHORIZATION = `authorization { users: [ { user: hc, password: ${PASSWORD} } ] }`;
 /** Timeout of the HTTP app's checks: long enough for a loaded CI machine, short enough to wait out. */
@@ -440,18 +437,3 @@ async function silentServer(): Promise<{ port: number; close(): void }> {
   };
 }
 
-function runNode(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_TEST_CONTEXT: undefined }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.harness.js';
-import { ROOT } from '../fixtures/cli.fixture.js';
+import { runNode } from '../fixtures/cli.fixture.js';
 
 /**
  * `@opentelemetry/api` is an optional peer: without it (made unresolvable by
@@ -55,7 +54,7 @@ describe('tracing without @opentelemetry/api, and tracing: false', () => {
          if (!refused) throw new Error('the hook let @opentelemetry/api load');
          console.log('ESM-OK');`,
       ],
-      nats.url,
+      { NATS_URL: nats.url },
     );
     assert.equal(esm.code, 0, esm.stderr);
     assert.match(esm.stdout, /ESM-OK/);
@@ -63,7 +62,7 @@ describe('tracing without @opentelemetry/api, and tracing: false', () => {
 
     const cjs = await runNode(['-e', cjsGuard(true) + `(async () => { ${PRETEND_REGISTERED}${SCENARIO(true, 'require')}
       if (!Object.keys(require.cache).some((f) => f.includes('dist/cjs'))) throw new Error('not the CommonJS build');
-      console.log('CJS-OK'); })().catch((e) => { console.error(e); process.exit(1); });`], nats.url);
+      console.log('CJS-OK'); })().catch((e) => { console.error(e); process.exit(1); });`], { NATS_URL: nats.url });
     assert.equal(cjs.code, 0, cjs.stderr);
     assert.match(cjs.stdout, /CJS-OK/);
   });
@@ -75,11 +74,11 @@ describe('tracing without @opentelemetry/api, and tracing: false', () => {
          const loaded = Object.keys(require.cache).some((f) => f.includes('@opentelemetry'));
          console.log('LOADED=' + loaded);
        })().catch((e) => { console.error(e); process.exit(1); });`;
-    const off = await runNode(['-e', check(false)], nats.url);
+    const off = await runNode(['-e', check(false)], { NATS_URL: nats.url });
     assert.equal(off.code, 0, off.stderr);
     assert.match(off.stdout, /LOADED=false/);
     // Installed, tracing on, but no SDK: the API stays unloaded (it costs even when nothing records).
-    const on = await runNode(['-e', check(true)], nats.url);
+    const on = await runNode(['-e', check(true)], { NATS_URL: nats.url });
     assert.equal(on.code, 0, on.stderr);
     assert.match(on.stdout, /LOADED=false/);
   });
@@ -107,7 +106,7 @@ describe('tracing without @opentelemetry/api, and tracing: false', () => {
       console.log('SPANS=' + picomSpans.length);
     })().catch((e) => { console.error(e); process.exit(1); });`;
     const spans = async (when: 'before' | 'after', tracing: boolean): Promise<number> => {
-      const run = await runNode(['-e', traced(when, tracing)], nats.url);
+      const run = await runNode(['-e', traced(when, tracing)], { NATS_URL: nats.url });
       assert.equal(run.code, 0, run.stderr);
       const match = /SPANS=(\d+)/.exec(run.stdout);
       assert.ok(match, run.stdout);
@@ -141,22 +140,3 @@ function cjsGuard(refuse: boolean): string {
   `;
 }
 
-function runNode(args: string[], natsUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, NATS_URL: natsUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
