@@ -4,6 +4,7 @@ import type { PicomConnection } from '../connection/picom.connection.js';
 import { describeError } from '../errors/describe-value.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
+import { bytesOver } from '../protocol/subject.rules.js';
 import type { PicomRoute } from '../responder/picom.responder.js';
 import { infoDocument, pingDocument, statsDocument, type MicroIdentitySettings, type RefusalCounts } from './micro.builder.js';
 
@@ -89,7 +90,7 @@ export class DiscoveryResponder {
       return;
     }
     const reply = msg.reply;
-    if (!reply || Buffer.byteLength(reply) > MAX_REPLY_SUBJECT_BYTES) {
+    if (!reply || bytesOver(reply, MAX_REPLY_SUBJECT_BYTES) !== undefined) {
       // Nobody to answer, or a subject that could get this connection closed (see the responder).
       return;
     }

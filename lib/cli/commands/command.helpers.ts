@@ -1,5 +1,5 @@
 import { DEFAULT_DISCOVERY_WAIT } from '../../constants.js';
-import { PicomDiscovery, type PicomDiscoveryOptions } from '../../discovery/picom.discovery.js';
+import { PicomDiscovery, type PicomDiscoveryOptions, type PicomDiscoveryReply } from '../../discovery/picom.discovery.js';
 import type { Picom } from '../../picom.js';
 import { parseDuration } from '../cli.arguments.js';
 import type { CliContext } from '../cli.command.js';
@@ -42,6 +42,15 @@ export async function withDiscovery<T>(
 /** Nobody answered a discovery request that names a service: exit 3. */
 export function noAnswer(what: string, wait: number): CliError {
   return new CliError(CLI_MESSAGES.noAnswer(what, wait), EXIT_CODES.UNAVAILABLE);
+}
+
+/**
+ * The documents of `service`'s instances, ordered by instance id.
+ * @throws {CliError} (exit 3) when no instance answered within `wait` ms
+ */
+export function instanceDocuments<T extends { id: string }>(replies: readonly PicomDiscoveryReply<T>[], service: string, wait: number): T[] {
+  if (replies.length === 0) throw noAnswer(`instance of ${service}`, wait);
+  return replies.map((reply) => reply.document).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /**

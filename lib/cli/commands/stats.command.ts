@@ -2,7 +2,7 @@ import type { CliCommand } from '../cli.command.js';
 import { CLI_HELP, EXIT_CODES } from '../constants.js';
 import { formatNs } from '../output/duration.formatter.js';
 import { formatJson, formatTable } from '../output/table.formatter.js';
-import { noAnswer, withDiscovery } from './command.helpers.js';
+import { instanceDocuments, withDiscovery } from './command.helpers.js';
 
 export const statsCommand: CliCommand = {
   name: 'stats',
@@ -12,8 +12,7 @@ export const statsCommand: CliCommand = {
   run: (context) =>
     withDiscovery(context, async (discovery, options) => {
       const service = context.args[0]!;
-      const documents = (await discovery.stats(service, options)).map((r) => r.document).sort((a, b) => a.id.localeCompare(b.id));
-      if (documents.length === 0) throw noAnswer(`instance of ${service}`, options.timeout);
+      const documents = instanceDocuments(await discovery.stats(service, options), service, options.timeout);
       if (context.values.json) {
         context.io.stdout.write(formatJson(documents));
         return EXIT_CODES.OK;
