@@ -13,6 +13,8 @@ export const NEST_MESSAGES = {
   serverNotListening:
     'Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.',
   clientNotConnected: 'Not initialized. Please call the "connect" method first.',
+  unsupportedNest:
+    'picom/nest needs NestJS 11.0.0 or later (@nestjs/microservices ^11 or ^12): this @nestjs/microservices has no Server#status. Upgrade @nestjs/common, @nestjs/core and @nestjs/microservices together.',
   invalidMessage: 'The pattern and data of a message must not be null or undefined',
   asyncOptionsMissing: 'PicomModule.registerAsync() needs one of useFactory, useClass or useExisting',
   // Bodies of PicomExceptionFilter's HTTP answers: they reach the HTTP caller, so

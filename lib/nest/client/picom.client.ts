@@ -9,6 +9,7 @@ import { PicomConnectionError, PicomError } from '../../errors/index.js';
 import { callTimeout, resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
 import { encodeBody } from '../../protocol/envelope.codec.js';
 import type { PicomHeaders, ReplyTarget, PicomRequester } from '../../requester/picom.requester.js';
+import { assertSupportedNest, createPacket, packetMetadata } from '../compat/nest.features.js';
 import { NEST_MESSAGES } from '../constants.js';
 import type { PicomClientOptions } from '../interfaces/picom-nest-options.interface.js';
 import { PicomRecord } from '../record-builders/picom.record-builder.js';
@@ -47,6 +48,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   /** @throws {PicomOptionsError} when an option is invalid */
   constructor(options: PicomClientOptions = {}) {
     super();
+    assertSupportedNest();
     this.resolved = resolvePicomOptions(options, 'picom:client', this.logger, 'client');
     this.endpoint = new PicomEndpoint(this.resolved, {
       calls: true,
@@ -134,7 +136,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
    */
   private call(pattern: unknown, data: unknown, observer: Subscriber<any>): Teardown {
     if (this.publish !== PicomClient.prototype.publish || this.createObserver !== BASE_CREATE_OBSERVER) {
-      return this.publish(this.createPacket(pattern, data), this.createObserver(observer));
+      return this.publish(createPacket(this, pattern, data), this.createObserver(observer));
     }
     const requester = this.endpoint.requester;
     if (!requester) {
@@ -143,7 +145,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     }
     let call: OutgoingCall;
     try {
-      call = this.prepare(this.createPacket(pattern, data));
+      call = this.prepare(createPacket(this, pattern, data));
     } catch (err) {
       observer.error(this.serializeError(err));
       return noop;
@@ -192,9 +194,10 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       timeout = callTimeout(data.timeout, timeout);
       data = data.data;
     }
-    if (packet.metadata) {
+    const metadata = packetMetadata(packet);
+    if (metadata) {
       // Metadata set by a dispatch hook (a trace id) rides in headers, never in the body.
-      headers = { ...packet.metadata, ...headers };
+      headers = { ...metadata, ...headers };
     }
     return { subject, body: encodeBody(data, 'the message'), timeout, headers };
   }

@@ -11,6 +11,7 @@ import { methodRefusal } from '../../protocol/subject.rules.js';
 import { isPromiseLike } from '../../responder/handler-result.js';
 import { EndpointStats } from '../../discovery/endpoint-stats.js';
 import type { PicomRoute, RouteHandler } from '../../responder/picom.responder.js';
+import { assertSupportedNest, endHookRunner, patternText, propagateEventHandlerErrors } from '../compat/nest.features.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
 import { PicomContext } from '../ctx-host/picom.context.js';
 import { encodeRpcError } from '../errors/rpc-error.encoder.js';
@@ -30,9 +31,6 @@ import type { PicomServerOptions } from '../interfaces/picom-nest-options.interf
  */
 export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements CustomTransportStrategy {
   override readonly transportId = PICOM_TRANSPORT;
-  // Event handler failures come back to us: a request to an event is answered
-  // with the error, a publish is logged by the responder.
-  override readonly propagatesEventHandlerErrors = true;
   protected override readonly logger = new Logger(PicomServer.name);
   /** The service this server serves. */
   readonly service: string;
@@ -41,12 +39,17 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   private readonly routes = new Map<string, PicomRoute>();
   /** Patterns that were not strings (`{ cmd: 'add' }`), refused at listen(). */
   private readonly objectPatterns: string[] = [];
-  /** Nest's default start hook (`(transportId, context, done) => done()`), until `setOnProcessingStartHook` replaces it. */
+  /**
+   * Nest's default start hook (`(transportId, context, done) => done()`), until
+   * `setOnProcessingStartHook` replaces it; `undefined` before Nest 11.1.
+   */
   private readonly defaultStartHook = this.onProcessingStartHook;
 
   /** @throws {PicomOptionsError} when the service name or an option is invalid */
   constructor(options: PicomServerOptions) {
     super();
+    assertSupportedNest();
+    propagateEventHandlerErrors(this);
     requireOptionsObject(options);
     this.service = validateServiceName(options.service);
     this.endpoint = new PicomEndpoint(resolvePicomOptions(options, `picom:${this.service}`, this.logger, 'server'), { calls: false, reopens: true });
@@ -98,7 +101,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, any> = {}): void {
     if (typeof pattern !== 'string') {
-      this.objectPatterns.push(this.getPatternAsString(pattern));
+      this.objectPatterns.push(patternText(pattern));
     }
     super.addHandler(pattern, callback, isEventHandler, extras);
   }
@@ -140,7 +143,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<Settled> {
     return new Promise((resolve, reject) => {
       void this.onProcessingStartHook(this.transportId, context, async () => {
-        const runEndHook = this.createProcessingEndHookRunner(context);
+        const runEndHook = endHookRunner(this, context);
         try {
           const result: unknown = await handler(message, context);
           if (!isObservable(result)) {
