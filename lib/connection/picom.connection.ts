@@ -199,8 +199,12 @@ function enableReconnect(nc: NatsConnection): boolean {
   return true;
 }
 
-/** TLS alerts by which a server refuses the client's certificate (not the client distrusting the server). */
-const TLS_CERTIFICATE_REFUSED = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+/**
+ * TLS alerts by which a server refuses the client's certificate (not the client
+ * distrusting the server). OpenSSL names the alert `SSLV3_ALERT_…` or, in newer
+ * versions (Node 22's), `SSL/TLS_ALERT_…`.
+ */
+const TLS_CERTIFICATE_REFUSED = /^ERR_SSL_[\w/]*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
 function connectError(err: unknown, servers: string[], tls: boolean): PicomConnectionError {
   const where = servers.join(', ');
