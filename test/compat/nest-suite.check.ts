@@ -20,13 +20,17 @@ import { runTests } from './node-test.runner.js';
  * (nest-server, nest-to-nest, handler-timeout), the exception filter and the
  * options, plus the probe that shows what was loaded.
  *
- * Left out: the suites that spawn `node` on the repository's own dist/ or
- * node_modules (entry-points, tracing-optional, health-indicator's ESM/CJS
- * children, the reliability child services): the hooks reach those children
- * through NODE_OPTIONS, but they load paths, not package names, so they would
- * test the main install again. Health and tracing also need @nestjs/terminus
- * and OpenTelemetry, which the workspaces do not install; discovery's one Nest
- * test adds 13 s per workspace for what nest-server already covers.
+ * Left out: the suites built around a child process an app would be.
+ * entry-points, tracing-optional and health-indicator run `node -e` scripts
+ * in the repository root whose `require()`s never pass the resolve hooks
+ * (Node 20 runs them for `import` only), so they would load the main install's
+ * picom and Nest again; health and tracing also need @nestjs/terminus and
+ * OpenTelemetry, which the workspaces do not install. The reliability suites'
+ * child services and broker restarts exercise the core, not what differs
+ * between Nest versions, for minutes. In module.test, the tsc run on the main
+ * typings skips itself (MAIN_INSTALL_ONLY): lib-typecheck.check and helper B's
+ * consumers check the workspaces' typings. discovery's one Nest test would add
+ * 13 s per workspace for what nest-server already covers.
  */
 export const NEST_SUITE = [
   'build/test/compat/workspace.probe.js',
