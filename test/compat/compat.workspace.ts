@@ -100,6 +100,11 @@ export const WORKSPACES = {
 
 export type WorkspaceName = keyof typeof WORKSPACES;
 
+/** The Nest versions picom supports: what consumer and suite checks iterate (not `Object.values(WORKSPACES)`). */
+export const SUPPORTED_WORKSPACES: readonly CompatWorkspace[] = [WORKSPACES.nest11, WORKSPACES.nest11min, WORKSPACES.nest12];
+/** Installed only to see picom refuse them clearly. */
+export const UNSUPPORTED_WORKSPACES: readonly CompatWorkspace[] = [WORKSPACES.nest10];
+
 /** The folder of a workspace. */
 export function workspaceDir(workspace: CompatWorkspace): string {
   return join(COMPAT_DIR, workspace.name);

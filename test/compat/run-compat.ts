@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatTable } from '../../lib/cli/output/table.formatter.js';
 import { ROOT } from '../fixtures/cli.fixture.js';
 import { runProcess, tail, type CheckResult } from './compat.check.js';
-import { COMPAT_DIR, WORKSPACES, installWorkspace, packPicom, type CompatWorkspace } from './compat.workspace.js';
+import { COMPAT_DIR, SUPPORTED_WORKSPACES as SUPPORTED, UNSUPPORTED_WORKSPACES as UNSUPPORTED, installWorkspace, packPicom } from './compat.workspace.js';
 import { typecheckLib } from './lib-typecheck.check.js';
 import { runNestSuite } from './nest-suite.check.js';
 import { runTests } from './node-test.runner.js';
@@ -25,8 +25,6 @@ interface Row {
   readonly ms: number;
 }
 
-const SUPPORTED: readonly CompatWorkspace[] = [WORKSPACES.nest11, WORKSPACES.nest11min, WORKSPACES.nest12];
-const UNSUPPORTED: readonly CompatWorkspace[] = [WORKSPACES.nest10];
 /** The column of checks that cover every workspace at once. */
 const ALL = 'all';
 const COLUMNS = [...SUPPORTED, ...UNSUPPORTED].map((ws) => ws.name).concat(ALL);
