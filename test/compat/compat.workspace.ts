@@ -22,6 +22,11 @@ export interface CompatWorkspace {
   readonly type: 'commonjs' | 'module';
   /** npm specs, installed beside the picom tarball. */
   readonly dependencies: Readonly<Record<string, string>>;
+  /**
+   * Install with `--legacy-peer-deps`, as a user who ignores picom's peer
+   * range would: only for a Nest picom does not support.
+   */
+  readonly legacyPeerDeps?: boolean;
 }
 
 const ROOT_PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -34,7 +39,9 @@ const COMMON = { 'reflect-metadata': dev('reflect-metadata'), rxjs: dev('rxjs'),
 
 /**
  * Newest Nest 11 (CommonJS) with TypeScript 5, the oldest Nest 11 picom
- * supports, and Nest 12 (ESM) with the TypeScript the project builds with.
+ * supports, and Nest 12 (ESM) with the TypeScript the project builds with;
+ * each with Express, for the HTTP apps of the exception filter's tests.
+ * Nest 10 is there to see picom refuse it clearly.
  */
 export const WORKSPACES = {
   nest11: {
@@ -46,6 +53,7 @@ export const WORKSPACES = {
       '@nestjs/common': '^11.0.0',
       '@nestjs/core': '^11.0.0',
       '@nestjs/microservices': '^11.0.0',
+      '@nestjs/platform-express': '^11.0.0',
       typescript: '~5.9.3',
     },
   },
@@ -58,6 +66,7 @@ export const WORKSPACES = {
       '@nestjs/common': '11.0.0',
       '@nestjs/core': '11.0.0',
       '@nestjs/microservices': '11.0.0',
+      '@nestjs/platform-express': '11.0.0',
       typescript: '~5.9.3',
     },
   },
@@ -70,12 +79,31 @@ export const WORKSPACES = {
       '@nestjs/common': dev('@nestjs/common'),
       '@nestjs/core': dev('@nestjs/core'),
       '@nestjs/microservices': dev('@nestjs/microservices'),
+      '@nestjs/platform-express': dev('@nestjs/platform-express'),
       typescript: dev('typescript'),
     },
+  },
+  nest10: {
+    name: 'nest10',
+    label: 'Nest 10 (CommonJS), unsupported',
+    type: 'commonjs',
+    dependencies: {
+      'reflect-metadata': COMMON['reflect-metadata'],
+      rxjs: COMMON.rxjs,
+      '@nestjs/common': '^10.0.0',
+      '@nestjs/core': '^10.0.0',
+      '@nestjs/microservices': '^10.0.0',
+    },
+    legacyPeerDeps: true,
   },
 } as const satisfies Record<string, CompatWorkspace>;
 
 export type WorkspaceName = keyof typeof WORKSPACES;
+
+/** The Nest versions picom supports: what consumer and suite checks iterate (not `Object.values(WORKSPACES)`). */
+export const SUPPORTED_WORKSPACES: readonly CompatWorkspace[] = [WORKSPACES.nest11, WORKSPACES.nest11min, WORKSPACES.nest12];
+/** Installed only to see picom refuse them clearly. */
+export const UNSUPPORTED_WORKSPACES: readonly CompatWorkspace[] = [WORKSPACES.nest10];
 
 /** The folder of a workspace. */
 export function workspaceDir(workspace: CompatWorkspace): string {
@@ -114,6 +142,10 @@ export function installWorkspace(workspace: CompatWorkspace, tarball: string): s
     writeFileSync(manifestPath, text);
   }
   rmSync(join(dir, 'node_modules', 'picom'), { recursive: true, force: true });
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  const flags = workspace.legacyPeerDeps === true ? ['--legacy-peer-deps'] : [];
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...flags], {
+    cwd: dir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return dir;
 }

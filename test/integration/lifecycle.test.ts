@@ -8,6 +8,7 @@ import { Picom, PicomConnectionError, PicomNoRespondersError, PicomStatus } from
 import { PicomClient, PicomServer } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
+import { NEST_LACKS } from '../fixtures/nest-features.fixture.js';
 import { deferred, sleep } from '../fixtures/raw-nats.fixture.js';
 
 /** Shared state of the handlers below. */
@@ -427,15 +428,21 @@ describe('a Nest app runs on its PicomServer', () => {
     return (subsz.subscriptions_list ?? []).filter((s) => s.subject === subject);
   }
 
+  it('the app holds the PicomServer it was given as its strategy', { skip: NEST_LACKS.transportServer }, async (t) => {
+    const svc = await createNestService({ controllers: [LifeController] }, { service: 'held', servers: [nats.url] }, { listen: false });
+    t.after(() => svc.close());
+    const strategy = svc.app.getTransportServer();
+    assert.ok(strategy instanceof PicomServer, `the app runs on ${strategy?.constructor?.name}`);
+    assert.equal(strategy, svc.server, 'the fixture hands out another PicomServer than the app runs on');
+  });
+
   it('app.listen() subscribes <service>.> in queue group <service> on the strategy\'s connection, which serves the app\'s handlers', async (t) => {
     const svc = await createNestService({ controllers: [LifeController] }, { service: 'strategist', servers: [nats.url] }, { listen: false });
     t.after(() => svc.close());
     const caller = new Picom('strategistcaller', { servers: [nats.url], timeout: 2_000 });
     t.after(() => caller.close());
-    // The strategy as the app holds it, not as the fixture built it.
-    const strategy = svc.app.getTransportServer();
-    assert.ok(strategy instanceof PicomServer, `the app runs on ${strategy?.constructor?.name}`);
-    assert.equal(strategy, svc.server, 'the fixture hands out another PicomServer than the app runs on');
+    // The app runs on the fixture's PicomServer: the test above sees it where Nest shows it.
+    const strategy = svc.server;
     const statuses: string[] = [];
     strategy.status.subscribe((s) => statuses.push(s));
     assert.deepEqual(await subscriptionsOn('strategist.>'), [], 'subscribed before listen()');

@@ -12,6 +12,7 @@ import { Picom } from 'picom';
 import { PicomClient, PicomModule, type PicomClientOptions, type PicomOptionsFactory } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestContext, createNestService } from '../fixtures/nest-app.fixture.js';
+import { MAIN_INSTALL_ONLY } from '../fixtures/nest-features.fixture.js';
 import { sleep } from '../fixtures/raw-nats.fixture.js';
 
 /** Repository root (build/test/integration/ → ../../..), where `picom` resolves to dist/. */
@@ -147,7 +148,7 @@ describe('injection: ClientsModule and PicomModule', () => {
       await assertClosedOnShutdown(ctx, ctx.get(ByTokenCaller).client as PicomClient);
     });
 
-    it('typechecks without a cast: customClass: PicomClient (strict TypeScript)', { timeout: 120_000 }, async (t) => {
+    it('typechecks without a cast: customClass: PicomClient (strict TypeScript)', { timeout: 120_000, skip: MAIN_INSTALL_ONLY }, async (t) => {
       const dir = join(ROOT, 'build', `typecheck-${process.pid}`);
       mkdirSync(dir, { recursive: true });
       t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,6 +6,7 @@ import { config, firstValueFrom, lastValueFrom, toArray, type Observer } from 'r
 import { Picom, PicomError, PicomRemoteError, PicomReplyError } from 'picom';
 import { PicomClient, PicomRecord, PicomRecordBuilder } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
+import { NEST_LACKS } from '../fixtures/nest-features.fixture.js';
 import { deferred, header, sleep } from '../fixtures/raw-nats.fixture.js';
 
 /** A client whose `createObserver` is its own: `send()` then goes through `publish()` and its teardown. */
@@ -132,7 +133,7 @@ describe('plain Picom service with a Nest PicomClient', () => {
     assert.ok(elapsed >= 280 && elapsed < 1_500, `timed out after ${elapsed.toFixed(0)} ms (per-call 300, default 3000)`);
   });
 
-  it('packet metadata from a dispatch hook arrives as headers', async (t) => {
+  it('packet metadata from a dispatch hook arrives as headers', { skip: NEST_LACKS.dispatchHook }, async (t) => {
     const hooked = new PicomClient({ servers: [nats.url], timeout: 3_000 });
     t.after(() => hooked.close());
     hooked.setOnDispatchHook((packet) => {

@@ -7,6 +7,7 @@ import { Picom } from 'picom';
 import { PicomClient, PicomContext, PicomRecordBuilder } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
+import { NEST_LACKS } from '../fixtures/nest-features.fixture.js';
 import { sleep } from '../fixtures/raw-nats.fixture.js';
 
 const INVENTORY = 'INVENTORY';
@@ -161,7 +162,7 @@ describe('Nest to Nest: a Nest microservice calls another through an injected Pi
     assert.deepEqual(stockEvents.at(-1), { data: { sku: 'fig', qty: 100 }, trace: null });
   });
 
-  it('dispatch-hook metadata set on the injected client arrives as headers downstream', async (t) => {
+  it('dispatch-hook metadata set on the injected client arrives as headers downstream', { skip: NEST_LACKS.dispatchHook }, async (t) => {
     ordersClient.setOnDispatchHook((packet) => {
       packet.metadata = { 'x-trace-id': 'from-hook' };
     });

@@ -8,7 +8,7 @@ import { NEVER, type Observable } from 'rxjs';
 import { Picom, PicomRemoteError, PicomTimeoutError } from 'picom';
 import { PicomServer } from 'picom/nest';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
-import { closeAll } from '../fixtures/nest-app.fixture.js';
+import { closeAll, moduleOf } from '../fixtures/nest-app.fixture.js';
 import { CapturingLogger, outcome } from '../fixtures/picom-test.helpers.js';
 import { collectReplies, rawConnect, rawRequest, sleep } from '../fixtures/raw-nats.fixture.js';
 
@@ -242,7 +242,7 @@ describe('handlerTimeout and failure logs on a Nest PicomServer', () => {
   before(async () => {
     broker = await startNatsServer();
     const strategy = new PicomServer({ service: 'nestdl', servers: broker.url, handlerTimeout: HANDLER_TIMEOUT, logger: log });
-    nest = await NestFactory.createMicroservice({ controllers: [DeadlineController] }, { strategy, logger: log, abortOnError: false });
+    nest = await NestFactory.createMicroservice(moduleOf({ controllers: [DeadlineController] }), { strategy, logger: log, abortOnError: false });
     await nest.listen();
     caller = new Picom('caller', { servers: broker.url, timeout: CALLER_TIMEOUT });
     raw = await rawConnect(broker.url);

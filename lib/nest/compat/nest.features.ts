@@ -10,7 +10,8 @@ import { NEST_MESSAGES } from '../constants.js';
  * - `ClientProxy#createPacket` runs the dispatch hook (`setOnDispatchHook`) and
  *   `ReadPacket#metadata` carries what it set: Nest 12 only.
  * - `Server#createProcessingEndHookRunner`: Nest 12 only; the processing hooks
- *   themselves came in 11.1.
+ *   themselves (`onProcessingStartHook`, `onProcessingEndHook`) came in 11.1,
+ *   so 11.0's typings have neither.
  * - `Server#propagatesEventHandlerErrors`: Nest 12 only; Nest 11 always
  *   propagates an event handler's failure to the transport.
  * - `Server#getPatternAsString`: 11.2.5 and later; picom does without it.
@@ -21,8 +22,12 @@ interface ClientFeatures {
   createPacket?(pattern: unknown, data: unknown): ReadPacket;
 }
 
+/** Nest's processing start hook: runs `done` (the handler) in whatever context it sets up. */
+export type ProcessingStartHook = (transportId: any, context: any, done: () => Promise<any>) => void;
+
 interface ServerFeatures {
   readonly transportId?: unknown;
+  onProcessingStartHook?: ProcessingStartHook;
   onProcessingEndHook?: (transportId: any, context: unknown) => void;
   createProcessingEndHookRunner?(context: unknown): () => void;
 }
@@ -36,6 +41,29 @@ export function createPacket(client: object, pattern: unknown, data: unknown): R
 /** Metadata a dispatch hook set on a packet (Nest 12), in headers beside the body. */
 export function packetMetadata(packet: ReadPacket): Readonly<Record<string, string>> | undefined {
   return (packet as { metadata?: Record<string, string> }).metadata;
+}
+
+/**
+ * The server's processing start hook: Nest's default (which only calls `done`)
+ * until `setOnProcessingStartHook` replaces it; `undefined` before Nest 11.1.
+ */
+export function processingStartHook(server: object): ProcessingStartHook | undefined {
+  return (server as ServerFeatures).onProcessingStartHook;
+}
+
+/** Whether `setOnProcessingEndHook` set an end hook (Nest has none by default). */
+export function hasProcessingEndHook(server: object): boolean {
+  return (server as ServerFeatures).onProcessingEndHook !== undefined;
+}
+
+/** Runs `done` through the server's start hook, called as Nest calls it (on the server); directly where Nest has none. */
+export function runProcessingStartHook(server: object, context: unknown, done: () => Promise<void>): void {
+  const features = server as ServerFeatures;
+  if (features.onProcessingStartHook === undefined) {
+    void done();
+    return;
+  }
+  features.onProcessingStartHook(features.transportId, context, done);
 }
 
 /** A function that runs the processing end hook once, however often it is called. */

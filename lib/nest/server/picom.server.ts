@@ -11,7 +11,15 @@ import { methodRefusal } from '../../protocol/subject.rules.js';
 import { isPromiseLike } from '../../responder/handler-result.js';
 import { EndpointStats } from '../../discovery/endpoint-stats.js';
 import type { PicomRoute, RouteHandler } from '../../responder/picom.responder.js';
-import { assertSupportedNest, endHookRunner, patternText, propagateEventHandlerErrors } from '../compat/nest.features.js';
+import {
+  assertSupportedNest,
+  endHookRunner,
+  hasProcessingEndHook,
+  patternText,
+  processingStartHook,
+  propagateEventHandlerErrors,
+  runProcessingStartHook,
+} from '../compat/nest.features.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
 import { PicomContext } from '../ctx-host/picom.context.js';
 import { encodeRpcError } from '../errors/rpc-error.encoder.js';
@@ -43,7 +51,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
    * Nest's default start hook (`(transportId, context, done) => done()`), until
    * `setOnProcessingStartHook` replaces it; `undefined` before Nest 11.1.
    */
-  private readonly defaultStartHook = this.onProcessingStartHook;
+  private readonly defaultStartHook = processingStartHook(this);
 
   /** @throws {PicomOptionsError} when the service name or an option is invalid */
   constructor(options: PicomServerOptions) {
@@ -134,7 +142,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): unknown {
     // The message itself, not msg.headers: the headers are parsed only if the handler reads them.
     const context = new PicomContext([msg.subject, undefined, this.service, method], msg);
-    if (this.onProcessingStartHook === this.defaultStartHook && this.onProcessingEndHook === undefined) {
+    if (processingStartHook(this) === this.defaultStartHook && !hasProcessingEndHook(this)) {
       return handler(message, context);
     }
     return this.invokeWithHooks(handler, message, context);
@@ -142,7 +150,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
 
   private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<Settled> {
     return new Promise((resolve, reject) => {
-      void this.onProcessingStartHook(this.transportId, context, async () => {
+      runProcessingStartHook(this, context, async () => {
         const runEndHook = endHookRunner(this, context);
         try {
           const result: unknown = await handler(message, context);
