@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.harness.js';
-import { WORKSPACES } from './compat.workspace.js';
+import { SUPPORTED_WORKSPACES } from './compat.workspace.js';
 import { compatLine, compileConsumer, installedWorkspace, runConsumer, writeConsumer, type InstalledWorkspace } from './consumer.fixture.js';
 import { atLeast, CONSUMER_SETTINGS, expectedFailure, type ConsumerSetting, type Diagnostic } from './consumer.settings.js';
 
@@ -29,7 +29,7 @@ after(async () => {
   await nats?.stop();
 });
 
-for (const workspace of Object.values(WORKSPACES)) {
+for (const workspace of SUPPORTED_WORKSPACES) {
   describe(`consumers on ${workspace.label}`, () => {
     let installed: InstalledWorkspace;
 
