@@ -27,6 +27,11 @@ export interface CompatWorkspace {
    * range would: only for a Nest picom does not support.
    */
   readonly legacyPeerDeps?: boolean;
+  /**
+   * The TypeScript packages the consumers compile with (`typescript`, or an
+   * npm alias of another version among `dependencies`); default `typescript`.
+   */
+  readonly typescripts?: readonly string[];
 }
 
 const ROOT_PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -72,7 +77,7 @@ export const WORKSPACES = {
   },
   nest12: {
     name: 'nest12',
-    label: 'Nest 12 (ESM), TypeScript 6',
+    label: 'Nest 12 (ESM), TypeScript 6 and 5',
     type: 'module',
     dependencies: {
       ...COMMON,
@@ -81,7 +86,10 @@ export const WORKSPACES = {
       '@nestjs/microservices': dev('@nestjs/microservices'),
       '@nestjs/platform-express': dev('@nestjs/platform-express'),
       typescript: dev('typescript'),
+      // The oldest TypeScript major a Nest 12 app may build with, beside 6.
+      typescript5: 'npm:typescript@~5.9.3',
     },
+    typescripts: ['typescript', 'typescript5'],
   },
   nest10: {
     name: 'nest10',

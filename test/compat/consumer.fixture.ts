@@ -16,6 +16,8 @@ import { CONSUMER_CLOSED, CONSUMER_MAIN } from './consumer.sources.js';
 export interface InstalledWorkspace {
   readonly dir: string;
   readonly nestVersion: string;
+  /** The TypeScript package the consumers compile with (`typescript` or an alias). */
+  readonly typescript: string;
   readonly typescriptVersion: string;
 }
 
@@ -36,7 +38,7 @@ const RUN_TIMEOUT = 45_000;
  * Reads what a workspace has installed; throws, saying how to install it,
  * when it is missing or holds a picom packed before package.json last changed.
  */
-export function installedWorkspace(workspace: CompatWorkspace): InstalledWorkspace {
+export function installedWorkspace(workspace: CompatWorkspace, typescript = 'typescript'): InstalledWorkspace {
   const dir = workspaceDir(workspace);
   const picom = join(dir, 'node_modules', 'picom', 'package.json');
   if (!existsSync(picom)) {
@@ -52,13 +54,14 @@ export function installedWorkspace(workspace: CompatWorkspace): InstalledWorkspa
   return {
     dir,
     nestVersion: readJson(join(dir, 'node_modules', '@nestjs', 'core', 'package.json'))['version'] as string,
-    typescriptVersion: readJson(join(dir, 'node_modules', 'typescript', 'package.json'))['version'] as string,
+    typescript,
+    typescriptVersion: readJson(join(dir, 'node_modules', typescript, 'package.json'))['version'] as string,
   };
 }
 
 /** Writes a consumer afresh (its earlier output removed); returns its folder. */
 export function writeConsumer(installed: InstalledWorkspace, setting: ConsumerSetting): string {
-  const dir = join(installed.dir, 'consumers', setting.name);
+  const dir = join(installed.dir, 'consumers', `${installed.typescript}-${setting.name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const tsconfig = tsconfigFor(setting, installed.typescriptVersion);
@@ -71,7 +74,7 @@ export function writeConsumer(installed: InstalledWorkspace, setting: ConsumerSe
 
 /** Compiles a consumer with its workspace's own `tsc`; resolves with the errors it reported. */
 export async function compileConsumer(installed: InstalledWorkspace, consumerDir: string): Promise<{ result: ProcessResult; errors: Diagnostic[] }> {
-  const tsc = join(installed.dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tsc = join(installed.dir, 'node_modules', installed.typescript, 'bin', 'tsc');
   const result = await run(process.execPath, [tsc, '-p', consumerDir, '--pretty', 'false'], consumerDir, COMPILE_TIMEOUT);
   return { result, errors: parseDiagnostics(result.stdout) };
 }

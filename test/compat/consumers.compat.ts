@@ -9,7 +9,8 @@ import { atLeast, CONSUMER_SETTINGS, expectedFailure, type ConsumerSetting, type
  * picom's typings resolve and type-check under every module setting a user
  * compiles with, against each Nest major's own typings and TypeScript: a tiny
  * consumer (`picom` and `picom/nest`, a `@MessagePattern` controller) per
- * workspace and setting, compiled with that workspace's `tsc`. The CommonJS
+ * workspace and setting, compiled with that workspace's `tsc` (Nest 12's with
+ * TypeScript 6 and 5, the two majors a Nest 12 app may use). The CommonJS
  * and ESM builds of it then run against a real nats-server.
  *
  * Needs the workspaces of `compat.workspace.ts` installed (`npm run test:compat`).
@@ -29,12 +30,12 @@ after(async () => {
   await nats?.stop();
 });
 
-for (const workspace of SUPPORTED_WORKSPACES) {
-  describe(`consumers on ${workspace.label}`, () => {
+for (const [workspace, typescript] of SUPPORTED_WORKSPACES.flatMap((ws) => (ws.typescripts ?? ['typescript']).map((ts) => [ws, ts] as const))) {
+  describe(`consumers on ${workspace.label}, with ${typescript}`, () => {
     let installed: InstalledWorkspace;
 
     before(() => {
-      installed = installedWorkspace(workspace);
+      installed = installedWorkspace(workspace, typescript);
     });
 
     for (const setting of CONSUMER_SETTINGS) {
