@@ -2,7 +2,7 @@ import { STACKS } from './stacks/index.js';
 
 /** One workload shape, run for every stack in every round. */
 export interface Scenario {
-  readonly id: 'small' | 'large' | 'many';
+  readonly id: 'small' | 'kib1' | 'large' | 'kib64' | 'many';
   readonly label: string;
   readonly clients: number;
   /** Calls in flight per client process. */
@@ -35,6 +35,14 @@ export interface Settings {
 export const TOTAL_IN_FLIGHT = 1000;
 export const MANY_CLIENTS = 8;
 export const LARGE_PAYLOAD = 10 * 1024;
+export const KIB1_PAYLOAD = 1024;
+export const KIB64_PAYLOAD = 64 * 1024;
+/**
+ * Calls in flight at 64 KiB: 1 000 would keep 64 MiB queued each way, the
+ * nats-server's default max_pending per connection, and end in a slow-consumer
+ * disconnect rather than a measurement.
+ */
+export const KIB64_IN_FLIGHT = 100;
 
 const USAGE = `Usage: npm run bench -- [options]
   --quick               short run (< 1 min): 2 rounds of the main scenario, 1 of the others, short windows, no soak
@@ -44,7 +52,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --stacks=a,b          only these stacks (${STACKS.map((s) => s.id).join(', ')};
                         the variants run only when named: "-off" discovery off,
                         "-notrace" tracing: false, "-otel" an OTel SDK with a no-op exporter)
-  --scenarios=a,b       only these scenarios (small, large, many)
+  --scenarios=a,b       only these scenarios (small, kib1, large, kib64, many)
   --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
   --soak-calls=N        calls per soak (default 1000000)
   --profile[=DIR]       CPU-profile the measured window of every child (default /tmp/picom-bench-profiles)
@@ -100,6 +108,16 @@ export function parseSettings(argv: readonly string[]): Settings {
       rounds: rounds(5, 2),
     },
     {
+      id: 'kib1',
+      label: `1 KiB request and reply, 1 client, ${TOTAL_IN_FLIGHT} in flight`,
+      clients: 1,
+      inFlight: TOTAL_IN_FLIGHT,
+      payloadBytes: KIB1_PAYLOAD,
+      latencyWarmup: quick ? 0 : 1000,
+      latencyCalls: quick ? 0 : 2000,
+      rounds: rounds(3, 1),
+    },
+    {
       id: 'large',
       label: `10 KiB request and reply, 1 client, ${TOTAL_IN_FLIGHT} in flight`,
       clients: 1,
@@ -107,6 +125,16 @@ export function parseSettings(argv: readonly string[]): Settings {
       payloadBytes: LARGE_PAYLOAD,
       latencyWarmup: quick ? 0 : 1000,
       latencyCalls: quick ? 0 : 2000,
+      rounds: rounds(3, 1),
+    },
+    {
+      id: 'kib64',
+      label: `64 KiB request and reply, 1 client, ${KIB64_IN_FLIGHT} in flight`,
+      clients: 1,
+      inFlight: KIB64_IN_FLIGHT,
+      payloadBytes: KIB64_PAYLOAD,
+      latencyWarmup: quick ? 0 : 200,
+      latencyCalls: quick ? 0 : 500,
       rounds: rounds(3, 1),
     },
     {
