@@ -52,12 +52,13 @@ function renderPanel(panel: GrowthPanel, left: number, top: number): string {
   const xs = lines.flatMap((l) => l.points.map((p) => p.x));
   const ys = lines.flatMap((l) => l.points.map((p) => p.y));
   const lowDecade = Math.floor(Math.log10(xs.length ? Math.min(...xs) : 1));
-  const highDecade = Math.max(lowDecade + 1, Math.ceil(Math.log10(xs.length ? Math.max(...xs) : 10)));
+  // The axis ends at the largest x, not at the next decade: 1 MiB would otherwise leave most of a decade empty.
+  const high = Math.max(lowDecade + 1, Math.log10(xs.length ? Math.max(...xs) : 10));
   const yMax = niceCeiling(ys.length ? Math.max(...ys) : 1);
-  const sx = (x: number): number => x0 + ((Math.log10(x) - lowDecade) / (highDecade - lowDecade)) * (x1 - x0);
+  const sx = (x: number): number => x0 + ((Math.log10(x) - lowDecade) / (high - lowDecade)) * (x1 - x0);
   const sy = (y: number): number => y0 - (Math.max(0, y) / yMax) * (y0 - y1);
   const out: string[] = [`<g>`, `<text x="${left + PANEL_WIDTH / 2}" y="${top + 16}" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(panel.title)}</text>`];
-  for (let d = lowDecade; d <= highDecade; d++) {
+  for (let d = lowDecade; d <= high + 1e-9; d++) {
     const x = round(sx(10 ** d));
     out.push(`<line x1="${x}" y1="${y1}" x2="${x}" y2="${y0}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${x}" y="${y0 + 14}" text-anchor="middle">${compact(10 ** d)}</text>`);
@@ -74,10 +75,14 @@ function renderPanel(panel: GrowthPanel, left: number, top: number): string {
     `<text x="${left + 14}" y="${(y0 + y1) / 2}" text-anchor="middle" transform="rotate(-90 ${left + 14} ${(y0 + y1) / 2})">${escapeXml(panel.yLabel)}</text>`,
   );
   lines.forEach((line, i) => {
-    const colour = COLOURS[i % COLOURS.length];
     const points = line.points.map((p) => `${round(sx(p.x))},${round(sy(p.y))}`).join(' ');
-    out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points}"/>`);
-    // The legend sits in the panel's top-left corner, one entry per line.
+    out.push(`<polyline fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="2" points="${points}"/>`);
+  });
+  // The legend sits in the top-left corner, over the lines on a light backing so that both stay readable.
+  const legendWidth = 30 + 6 * Math.max(0, ...lines.map((l) => l.name.length));
+  out.push(`<rect x="${x0 + 2}" y="${y1 + 2}" width="${legendWidth}" height="${lines.length * 13 + 4}" fill="#ffffff" fill-opacity="0.8"/>`);
+  lines.forEach((line, i) => {
+    const colour = COLOURS[i % COLOURS.length];
     const ly = y1 + 12 + i * 13;
     out.push(`<line x1="${x0 + 6}" y1="${ly - 4}" x2="${x0 + 20}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"/>`);
     out.push(`<text x="${x0 + 24}" y="${ly}">${escapeXml(line.name)}</text>`);
