@@ -76,7 +76,10 @@ function renderPanel(panel: GrowthPanel, left: number, top: number): string {
   );
   lines.forEach((line, i) => {
     const points = line.points.map((p) => `${round(sx(p.x))},${round(sy(p.y))}`).join(' ');
-    out.push(`<polyline fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="2" points="${points}"/>`);
+    const colour = COLOURS[i % COLOURS.length];
+    out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points}"/>`);
+    // Markers show where the measured points are, and a line of one point at all.
+    for (const p of line.points) out.push(`<circle cx="${round(sx(p.x))}" cy="${round(sy(p.y))}" r="2.5" fill="${colour}"/>`);
   });
   // The legend sits in the top-left corner, over the lines on a light backing so that both stay readable.
   const legendWidth = 30 + 6 * Math.max(0, ...lines.map((l) => l.name.length));

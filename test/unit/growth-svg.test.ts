@@ -25,6 +25,11 @@ describe('renderGrowthSvg', () => {
     );
   });
 
+  it('marks every drawn point, so that a line of one point shows', () => {
+    const svg = renderGrowthSvg([{ ...panel, lines: [{ name: 'one', points: [{ x: 10_000, y: 600 }] }] }], 'Growth');
+    assert.equal([...svg.matchAll(/<circle /g)].length, 1);
+  });
+
   it('puts x on a log scale: equal ratios take equal distances', () => {
     const [vertices] = polylines(renderGrowthSvg([panel], 'Growth'));
     const xs = vertices!.map((v) => Number(v.split(',')[0]));
