@@ -155,7 +155,7 @@ function lines<P extends { stack: string }>(points: readonly P[], x: (p: P) => n
 }
 
 /** growth.svg: one panel per measured quantity. */
-export function renderGrowthPlot(results: GrowthResults): string {
+export function renderGrowthPlot(results: GrowthResults, smoke: boolean): string {
   const panels: GrowthPanel[] = [];
   if (results.inflight.length) {
     panels.push({ title: 'Throughput by calls in flight', xLabel: 'calls in flight', yLabel: 'calls/s', lines: lines(results.inflight, (p) => p.x, (p) => p.throughput) });
@@ -183,5 +183,5 @@ export function renderGrowthPlot(results: GrowthResults): string {
   if (results.payload.length) {
     panels.push({ title: 'Payload throughput (one way)', xLabel: 'payload bytes', yLabel: 'MiB/s', lines: lines(results.payload, (p) => p.x, (p) => p.mibPerSecond) });
   }
-  return renderGrowthSvg(panels, `How cost grows (${results.environment.date.slice(0, 10)})`);
+  return renderGrowthSvg(panels, `How cost grows (${results.environment.date.slice(0, 10)}${smoke ? ', smoke run: not final figures' : ''})`);
 }

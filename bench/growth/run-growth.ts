@@ -114,11 +114,12 @@ async function main(): Promise<void> {
     await nats.stop();
   }
   results.environment.loadAfter = loadavg();
-  const markdown = renderGrowthMarkdown(results, argv.includes('--smoke'));
+  const smoke = argv.includes('--smoke');
+  const markdown = renderGrowthMarkdown(results, smoke);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'growth.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(RESULTS, 'growth.md'), markdown);
-  writeFileSync(join(RESULTS, 'growth.svg'), renderGrowthPlot(results));
+  writeFileSync(join(RESULTS, 'growth.svg'), renderGrowthPlot(results, smoke));
   process.stdout.write(`${markdown}\n`);
   log(`growth: done in ${((Date.now() - started) / 1000).toFixed(1)} s, bench/results/growth.{json,md,svg}${results.failures.length ? `, ${results.failures.length} FAILED point(s)` : ''}`);
   if (results.failures.length) process.exitCode = 1;
