@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 /**
@@ -28,9 +30,19 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(): Promise<BenchNatsServer> {
+/**
+ * @param config nats-server configuration text (e.g. `max_payload: 8MB`), for
+ * limits that have no command-line flag; host and port still come from the flags.
+ */
+export async function startNatsServer(config?: string): Promise<BenchNatsServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(BIN, ['-a', HOST, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-a', HOST, '-p', String(port)];
+  if (config !== undefined) {
+    const file = join(mkdtempSync(join(tmpdir(), 'picom-bench-nats-')), 'nats-server.conf');
+    writeFileSync(file, config);
+    args.push('-c', file);
+  }
+  const child: ChildProcess = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const kill = (): void => {
     child.kill('SIGKILL');
   };

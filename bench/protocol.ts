@@ -74,6 +74,19 @@ export interface ServerResult {
   rssPeak: number;
 }
 
+/** What a pending-calls client of bench/growth measured. */
+export interface PendingResult {
+  type: 'pending-result';
+  /** Calls left pending (to a method that never answers). */
+  pending: number;
+  /** Heap in use after full GCs, bytes: warm with nothing pending, then with `pending` calls pending. */
+  heapIdle: number;
+  heapPending: number;
+  /** µs of process CPU per second of wall time with no traffic: nothing pending, then `pending` calls pending. */
+  cpuIdlePerSecond: number;
+  cpuPendingPerSecond: number;
+}
+
 /** Parent → child. */
 export type ParentMessage =
   | { type: 'go' }
@@ -87,7 +100,8 @@ export type ChildMessage =
   | { type: 'marked'; label: string }
   | { type: 'want-mark'; label: string }
   | ClientResult
-  | ServerResult;
+  | ServerResult
+  | PendingResult;
 
 export function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@ import { STACKS } from './stacks/index.js';
 
 /** One workload shape, run for every stack in every round. */
 export interface Scenario {
-  readonly id: 'small' | 'kib1' | 'large' | 'kib64' | 'many';
+  /** `growth`: a point of a bench/growth series, which builds its scenarios itself. */
+  readonly id: 'small' | 'kib1' | 'large' | 'kib64' | 'many' | 'growth';
   readonly label: string;
   readonly clients: number;
   /** Calls in flight per client process. */
