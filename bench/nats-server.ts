@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -37,9 +37,10 @@ function freePort(): Promise<number> {
 export async function startNatsServer(config?: string): Promise<BenchNatsServer> {
   const port = await freePort();
   const args = ['-a', HOST, '-p', String(port)];
-  if (config !== undefined) {
-    const file = join(mkdtempSync(join(tmpdir(), 'picom-bench-nats-')), 'nats-server.conf');
-    writeFileSync(file, config);
+  const configDir = config === undefined ? undefined : mkdtempSync(join(tmpdir(), 'picom-bench-nats-'));
+  if (configDir !== undefined) {
+    const file = join(configDir, 'nats-server.conf');
+    writeFileSync(file, config as string);
     args.push('-c', file);
   }
   const child: ChildProcess = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,6 +49,10 @@ export async function startNatsServer(config?: string): Promise<BenchNatsServer>
   };
   process.once('exit', kill);
   let log = '';
+  // The server has read its config once it is ready (or has failed): the file can go.
+  const removeConfig = (): void => {
+    if (configDir !== undefined) rmSync(configDir, { recursive: true, force: true });
+  };
   const version = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server not ready within 10 s:\n${log}`)), 10_000);
     const onData = (chunk: Buffer): void => {
@@ -67,7 +72,7 @@ export async function startNatsServer(config?: string): Promise<BenchNatsServer>
       clearTimeout(timer);
       reject(new Error(`nats-server exited (code ${code}) before it was ready:\n${log}`));
     });
-  });
+  }).finally(removeConfig);
   return {
     url: `nats://${HOST}:${port}`,
     version,
