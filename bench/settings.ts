@@ -1,3 +1,4 @@
+import { BenchFlags } from './command-line.js';
 import { STACKS } from './stacks/index.js';
 
 /** One workload shape, run for every stack in every round. */
@@ -61,42 +62,12 @@ const USAGE = `Usage: npm run bench -- [options]
 `;
 
 export function parseSettings(argv: readonly string[]): Settings {
-  const flags = new Map<string, string>();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) {
-      throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
-    }
-    flags.set(match[1]!, match[2] ?? '');
-  }
-  if (flags.has('help')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
   const known = ['quick', 'rounds', 'warmup', 'duration', 'stacks', 'scenarios', 'soak', 'no-soak', 'soak-calls', 'profile', 'render'];
-  for (const key of flags.keys()) {
-    if (!known.includes(key)) throw new Error(`Unknown option --${key}\n${USAGE}`);
-  }
+  const flags = BenchFlags.parse(argv, known, USAGE);
   const quick = flags.has('quick');
-  const num = (key: string, fallback: number): number => {
-    const raw = flags.get(key);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--${key} expects a number, got "${raw}"`);
-    return value;
-  };
-  const list = (key: string, all: readonly string[], defaults: readonly string[] = all): string[] => {
-    const raw = flags.get(key);
-    if (!raw) return [...defaults];
-    const picked = raw.split(',').map((s) => s.trim());
-    for (const id of picked) {
-      if (!all.includes(id)) throw new Error(`--${key}: unknown "${id}" (known: ${all.join(', ')})`);
-    }
-    return all.filter((id) => picked.includes(id));
-  };
 
   const rounds = (full: number, short: number): number =>
-    flags.has('rounds') ? Math.max(1, Math.round(num('rounds', 1))) : quick ? short : full;
+    flags.has('rounds') ? Math.max(1, Math.round(flags.number('rounds', 1))) : quick ? short : full;
   const scenarios: Scenario[] = [
     {
       id: 'small',
@@ -108,36 +79,9 @@ export function parseSettings(argv: readonly string[]): Settings {
       latencyCalls: quick ? 600 : 10000,
       rounds: rounds(5, 2),
     },
-    {
-      id: 'kib1',
-      label: `1 KiB request and reply, 1 client, ${TOTAL_IN_FLIGHT} in flight`,
-      clients: 1,
-      inFlight: TOTAL_IN_FLIGHT,
-      payloadBytes: KIB1_PAYLOAD,
-      latencyWarmup: quick ? 0 : 1000,
-      latencyCalls: quick ? 0 : 2000,
-      rounds: rounds(3, 1),
-    },
-    {
-      id: 'large',
-      label: `10 KiB request and reply, 1 client, ${TOTAL_IN_FLIGHT} in flight`,
-      clients: 1,
-      inFlight: TOTAL_IN_FLIGHT,
-      payloadBytes: LARGE_PAYLOAD,
-      latencyWarmup: quick ? 0 : 1000,
-      latencyCalls: quick ? 0 : 2000,
-      rounds: rounds(3, 1),
-    },
-    {
-      id: 'kib64',
-      label: `64 KiB request and reply, 1 client, ${KIB64_IN_FLIGHT} in flight`,
-      clients: 1,
-      inFlight: KIB64_IN_FLIGHT,
-      payloadBytes: KIB64_PAYLOAD,
-      latencyWarmup: quick ? 0 : 200,
-      latencyCalls: quick ? 0 : 500,
-      rounds: rounds(3, 1),
-    },
+    payloadScenario('kib1', KIB1_PAYLOAD, TOTAL_IN_FLIGHT, quick ? 0 : 1000, quick ? 0 : 2000, rounds(3, 1)),
+    payloadScenario('large', LARGE_PAYLOAD, TOTAL_IN_FLIGHT, quick ? 0 : 1000, quick ? 0 : 2000, rounds(3, 1)),
+    payloadScenario('kib64', KIB64_PAYLOAD, KIB64_IN_FLIGHT, quick ? 0 : 200, quick ? 0 : 500, rounds(3, 1)),
     {
       id: 'many',
       label: `add({a,b}), ${MANY_CLIENTS} client processes, ${TOTAL_IN_FLIGHT / MANY_CLIENTS} in flight each`,
@@ -149,18 +93,39 @@ export function parseSettings(argv: readonly string[]): Settings {
       rounds: rounds(3, 1),
     },
   ];
-  const scenarioIds = list('scenarios', scenarios.map((s) => s.id));
+  const scenarioIds = flags.list('scenarios', scenarios.map((s) => s.id));
   const soak = quick ? flags.has('soak') : !flags.has('no-soak');
   const profile = flags.get('profile');
   return {
     mode: quick ? 'quick' : 'full',
-    warmupMs: num('warmup', quick ? 150 : 1500),
-    durationMs: Math.max(100, num('duration', quick ? 500 : 3000)),
+    warmupMs: flags.number('warmup', quick ? 150 : 1500),
+    durationMs: Math.max(100, flags.number('duration', quick ? 500 : 3000)),
     scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
-    stacks: list('stacks', STACKS.map((s) => s.id), STACKS.filter((s) => !s.optional).map((s) => s.id)),
+    stacks: flags.list('stacks', STACKS.map((s) => s.id), STACKS.filter((s) => !s.optional).map((s) => s.id)),
     timeoutCheck: quick ? [100, 150, 200] : [100, 250, 500],
-    soakCalls: soak ? Math.round(num('soak-calls', 1_000_000)) : 0,
+    soakCalls: soak ? Math.round(flags.number('soak-calls', 1_000_000)) : 0,
     profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',
     render: flags.get('render') || undefined,
+  };
+}
+
+/** A request/reply of `bytes` each way from one client process. */
+function payloadScenario(
+  id: Scenario['id'],
+  bytes: number,
+  inFlight: number,
+  latencyWarmup: number,
+  latencyCalls: number,
+  rounds: number,
+): Scenario {
+  return {
+    id,
+    label: `${bytes / 1024} KiB request and reply, 1 client, ${inFlight} in flight`,
+    clients: 1,
+    inFlight,
+    payloadBytes: bytes,
+    latencyWarmup,
+    latencyCalls,
+    rounds,
   };
 }

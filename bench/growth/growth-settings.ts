@@ -1,3 +1,5 @@
+import { BenchFlags } from '../command-line.js';
+
 /** The series of the growth bench, their points, and its command line. */
 
 export type SeriesId = 'inflight' | 'pending' | 'methods' | 'services' | 'payload';
@@ -42,43 +44,15 @@ const USAGE = `Usage: npm run bench:growth -- [options]
 `;
 
 export function parseGrowthSettings(argv: readonly string[]): GrowthSettings {
-  const flags = new Map<string, string>();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
-    flags.set(match[1]!, match[2] ?? '');
-  }
-  if (flags.has('help')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  for (const key of flags.keys()) {
-    if (!['warmup', 'duration', 'window', 'series', 'stacks', 'max-in-flight', 'smoke'].includes(key)) throw new Error(`Unknown option --${key}\n${USAGE}`);
-  }
+  const flags = BenchFlags.parse(argv, ['warmup', 'duration', 'window', 'series', 'stacks', 'max-in-flight', 'smoke'], USAGE);
   const smoke = flags.has('smoke');
-  const num = (key: string, fallback: number): number => {
-    const raw = flags.get(key);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${key} expects a positive number, got "${raw}"`);
-    return value;
-  };
-  const list = (key: string, all: readonly string[]): string[] => {
-    const raw = flags.get(key);
-    if (!raw) return [...all];
-    const picked = raw.split(',').map((s) => s.trim());
-    for (const id of picked) {
-      if (!all.includes(id)) throw new Error(`--${key}: unknown "${id}" (known: ${all.join(', ')})`);
-    }
-    return all.filter((id) => picked.includes(id));
-  };
   return {
-    warmupMs: num('warmup', smoke ? 200 : 500),
-    durationMs: num('duration', smoke ? 500 : 2000),
-    windowMs: num('window', smoke ? 500 : 3000),
-    series: list('series', SERIES) as SeriesId[],
-    stacks: list('stacks', GROWTH_STACKS),
-    maxInFlight: num('max-in-flight', smoke ? 10_000 : Infinity),
+    warmupMs: flags.number('warmup', smoke ? 200 : 500, { positive: true }),
+    durationMs: flags.number('duration', smoke ? 500 : 2000, { positive: true }),
+    windowMs: flags.number('window', smoke ? 500 : 3000, { positive: true }),
+    series: flags.list('series', SERIES) as SeriesId[],
+    stacks: flags.list('stacks', GROWTH_STACKS),
+    maxInFlight: flags.number('max-in-flight', smoke ? 10_000 : Infinity, { positive: true }),
   };
 }
 

@@ -1,0 +1,55 @@
+/**
+ * The `--key` / `--key=value` command lines of `npm run bench` and
+ * `npm run bench:growth`: parsed once, each error naming the usage.
+ */
+export class BenchFlags {
+  private constructor(private readonly flags: ReadonlyMap<string, string>) {}
+
+  /** Parses `argv`; `--help` prints `usage` and exits; an argument or option not in `known` throws. */
+  static parse(argv: readonly string[], known: readonly string[], usage: string): BenchFlags {
+    const flags = new Map<string, string>();
+    for (const arg of argv) {
+      const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+      if (!match) throw new Error(`Unknown argument "${arg}"\n${usage}`);
+      flags.set(match[1]!, match[2] ?? '');
+    }
+    if (flags.has('help')) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    for (const key of flags.keys()) {
+      if (!known.includes(key)) throw new Error(`Unknown option --${key}\n${usage}`);
+    }
+    return new BenchFlags(flags);
+  }
+
+  has(key: string): boolean {
+    return this.flags.has(key);
+  }
+
+  get(key: string): string | undefined {
+    return this.flags.get(key);
+  }
+
+  /** A number option: `fallback` when absent; negative values refused, and zero too when `positive`. */
+  number(key: string, fallback: number, { positive = false }: { positive?: boolean } = {}): number {
+    const raw = this.flags.get(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+      throw new Error(`--${key} expects a ${positive ? 'positive ' : ''}number, got "${raw}"`);
+    }
+    return value;
+  }
+
+  /** A comma-separated pick among `all`, kept in `all`'s order; `defaults` when absent or empty. */
+  list(key: string, all: readonly string[], defaults: readonly string[] = all): string[] {
+    const raw = this.flags.get(key);
+    if (!raw) return [...defaults];
+    const picked = raw.split(',').map((s) => s.trim());
+    for (const id of picked) {
+      if (!all.includes(id)) throw new Error(`--${key}: unknown "${id}" (known: ${all.join(', ')})`);
+    }
+    return all.filter((id) => picked.includes(id));
+  }
+}
