@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../fixtures/cli.fixture.js';
+import { runProcess, type ProcessRun } from './compat.check.js';
 import { workspaceDir, type CompatWorkspace } from './compat.workspace.js';
 import { tsconfigFor, type ConsumerSetting, type Diagnostic } from './consumer.settings.js';
 import { CONSUMER_CLOSED, CONSUMER_MAIN } from './consumer.sources.js';
@@ -21,18 +21,14 @@ export interface InstalledWorkspace {
   readonly typescriptVersion: string;
 }
 
-export interface ProcessResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** The fields of picom's package.json that decide what resolves. */
 const RESOLUTION_FIELDS = ['main', 'types', 'typesVersions', 'exports'] as const;
 const DIAGNOSTIC = /^(.+?)\(\d+,\d+\): error (TS\d+): (.*)$/;
 /** Below the tests' own timeouts (120 s, 60 s), so that a hang fails with the child's output. */
 const COMPILE_TIMEOUT = 100_000;
 const RUN_TIMEOUT = 45_000;
+/** A consumer is an app of its own, not a test of this run. */
+const CHILD_ENV = { NODE_TEST_CONTEXT: undefined };
 
 /**
  * Reads what a workspace has installed; throws, saying how to install it,
@@ -73,15 +69,15 @@ export function writeConsumer(installed: InstalledWorkspace, setting: ConsumerSe
 }
 
 /** Compiles a consumer with its workspace's own `tsc`; resolves with the errors it reported. */
-export async function compileConsumer(installed: InstalledWorkspace, consumerDir: string): Promise<{ result: ProcessResult; errors: Diagnostic[] }> {
+export async function compileConsumer(installed: InstalledWorkspace, consumerDir: string): Promise<{ result: ProcessRun; errors: Diagnostic[] }> {
   const tsc = join(installed.dir, 'node_modules', installed.typescript, 'bin', 'tsc');
-  const result = await run(process.execPath, [tsc, '-p', consumerDir, '--pretty', 'false'], consumerDir, COMPILE_TIMEOUT);
+  const result = await runProcess(process.execPath, [tsc, '-p', consumerDir, '--pretty', 'false'], { cwd: consumerDir, timeout: COMPILE_TIMEOUT, env: CHILD_ENV });
   return { result, errors: parseDiagnostics(result.stdout) };
 }
 
 /** Runs a compiled consumer (`out/main.js`) against `servers`. */
-export function runConsumer(consumerDir: string, servers: string): Promise<ProcessResult> {
-  return run(process.execPath, [join(consumerDir, 'out', 'main.js')], consumerDir, RUN_TIMEOUT, { PICOM_SERVERS: servers });
+export function runConsumer(consumerDir: string, servers: string): Promise<ProcessRun> {
+  return runProcess(process.execPath, [join(consumerDir, 'out', 'main.js')], { cwd: consumerDir, timeout: RUN_TIMEOUT, env: { ...CHILD_ENV, PICOM_SERVERS: servers } });
 }
 
 /** The `COMPAT {json}` line a consumer prints, parsed. */
@@ -97,16 +93,6 @@ function parseDiagnostics(output: string): Diagnostic[] {
     if (match) errors.push({ file: match[1] as string, code: match[2] as string, text: match[3] as string });
   }
   return errors;
-}
-
-function run(file: string, args: readonly string[], cwd: string, timeout: number, env: Record<string, string> = {}): Promise<ProcessResult> {
-  return new Promise((resolve) => {
-    const childEnv = { ...process.env, NODE_TEST_CONTEXT: undefined, ...env };
-    execFile(file, args, { cwd, env: childEnv, timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 function readJson(path: string): Record<string, unknown> {
