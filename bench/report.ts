@@ -242,7 +242,7 @@ export function performanceSection(settings: Settings, runs: readonly RunMeasure
     `Picom's plain path answers ${x('picom-plain', BASELINE, 'throughput')}× the calls per second of raw nats.js, ` +
       `its Nest path ${x('picom-nest', BASELINE, 'throughput')}× (${x('picom-nest', 'nest-nats', 'throughput')}× Nest's ` +
       `own NATS transport), at ${x('picom-plain', BASELINE, 'p99')}× and ${x('picom-nest', BASELINE, 'p99')}× raw's p99. ` +
-      'A Picom caller keeps one wildcard inbox subscription, a map of pending calls and one coarse deadline sweeper, ' +
+      'A Picom caller keeps one wildcard inbox subscription, a map of pending calls and one deadline timer, ' +
       'and hands nats.js bytes it encoded once; `nc.request()` allocates a timer, a promise race and an `Error` with ' +
       "a captured stack for every call, and Nest's transport subscribes a new inbox per call.",
   ].join('\n');

@@ -24,7 +24,7 @@ export const DEFAULT_TTL = 30;
 export const DEFAULT_GRACE_PERIOD = 10_000;
 /** Pings that may go unanswered before the connection is declared stale. */
 export const MAX_PINGS_OUT = 2;
-/** Resolution of the single deadline sweeper shared by all pending calls. */
+/** Least time between two wake-ups of a deadline timer: deadlines closer than this are expired together. */
 export const DEADLINE_TICK_MS = 20;
 /**
  * Bounds on a received message's header block, checked before anything parses

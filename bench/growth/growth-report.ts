@@ -100,7 +100,7 @@ export function renderGrowthMarkdown(results: GrowthResults, smoke: boolean): st
       '',
       'N calls to a method that never answers, timeout 10 min. Heap: `heapUsed` after two `gc()` with N pending minus the same warm and idle, ' +
         'over N. CPU: the client process over a window with nothing in flight, then with N pending and no traffic; the difference is what ' +
-        'keeping them costs (Picom: its one deadline sweeper every 20 ms; raw nats.js: a timer per call). ' +
+        'keeping them costs (Picom: its one deadline timer, asleep until the earliest deadline; raw nats.js: a timer per call). ' +
         'Below about a thousand calls the heap per call is GC noise (tens of KB over N); the plot starts at 1 000.',
       '',
       table(results.pending, (p) => p.pending, 'pending', int, [

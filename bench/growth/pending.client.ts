@@ -1,7 +1,7 @@
 /**
  * A growth-bench client process that keeps calls pending instead of making
  * traffic: heap per pending call and what pending calls cost the process
- * when nothing happens (for Picom, its deadline sweeper). Run with `--expose-gc`.
+ * when nothing happens (for Picom, its deadline timer). Run with `--expose-gc`.
  */
 import { send, type PendingResult } from '../protocol.js';
 import type { ClientModule } from '../stacks/types.js';
@@ -16,7 +16,7 @@ export interface PendingConfig {
   windowMs: number;
 }
 
-/** Far beyond the run: the sweeper sees calls that are pending, never due. */
+/** Far beyond the run: the deadline timer sees calls that are pending, never due. */
 const PENDING_TIMEOUT_MS = 600_000;
 /** Pause between a forced GC and a CPU window. */
 const SETTLE_MS = 300;

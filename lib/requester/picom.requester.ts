@@ -1,5 +1,5 @@
 import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
-import { DEADLINE_TICK_MS, LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
+import { LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
 import { describeError } from '../errors/describe-value.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
@@ -50,17 +50,16 @@ interface PendingCall {
 /**
  * The calling side of Picom. All replies arrive on one wildcard inbox
  * subscription and are matched to calls through a map by a random token;
- * one coarse sweeper enforces every deadline. Nothing per call but the
+ * one timer, asleep until the earliest deadline, enforces them all. Nothing per call but the
  * token, the map entry and the publish.
  */
 export class PicomRequester {
-  private readonly pending = new PendingCalls<PendingCall>();
+  private readonly pending = new PendingCalls<PendingCall>((_token, call) => {
+    this.deliver(call, new PicomTimeoutError(call.subject, call.timeout), undefined);
+  });
   private readonly inbox: string;
   private readonly inboxLength: number;
   private readonly subscription: Subscription;
-  /** Runs while calls are pending: an endpoint that calls nobody never wakes up for it. */
-  private sweeper: NodeJS.Timeout | undefined;
-  private readonly sweepNow = (): void => this.sweep();
   private unmatched = 0;
   private closedWith: Error | undefined;
   private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
@@ -158,11 +157,6 @@ export class PicomRequester {
     const token = nextReplyToken();
     const call: PendingCall = { subject, timeout, deadline: performance.now() + timeout, target, resolve, reject, trace };
     this.pending.add(token, call);
-    if (this.sweeper === undefined) {
-      // unref: pending calls never keep a process alive on their own; the
-      // connection does that for as long as it is open.
-      this.sweeper = setInterval(this.sweepNow, DEADLINE_TICK_MS).unref();
-    }
     const options = this.publishOptions;
     options.reply = this.inbox + token;
     try {
@@ -216,8 +210,6 @@ export class PicomRequester {
       return;
     }
     this.closedWith = err;
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
     if (!this.subscription.isClosed()) {
       this.subscription.unsubscribe();
     }
@@ -329,17 +321,6 @@ export class PicomRequester {
       return;
     }
     this.settle(token, call, null, payload);
-  }
-
-  private sweep(): void {
-    this.pending.expire(performance.now(), (_token, call) => {
-      this.deliver(call, new PicomTimeoutError(call.subject, call.timeout), undefined);
-    });
-    if (this.pending.size === 0 && this.sweeper !== undefined) {
-      // Started again by the next call; its deadline is at least a tick away.
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
   }
 
   private settle(token: string, call: PendingCall, err: Error | null, payload: unknown): void {

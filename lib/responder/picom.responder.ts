@@ -1,6 +1,5 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import {
-  DEADLINE_TICK_MS,
   DISCOVERY_MESSAGES,
   DROP_LOG_INTERVAL_MS,
   LOG_MESSAGES,
@@ -118,10 +117,7 @@ export class PicomResponder {
   private readonly queue = new MessageQueue<Msg>();
   private readonly encodeError: (err: unknown) => string;
   /** Handlers with a result still to come, oldest first: for their deadline and for the end of the grace period. */
-  private readonly running = new DeadlineMap<Msg, RunningCall>();
-  /** Runs while `running` has entries and a handler timeout is set: an idle service never wakes up for it. */
-  private sweeper: NodeJS.Timeout | undefined;
-  private readonly sweepNow = (): void => this.sweep();
+  private readonly running = new DeadlineMap<Msg, RunningCall>((msg, call) => this.timedOut(msg, call));
   private inFlight = 0;
   private pumping = false;
   private onIdle: (() => void) | undefined;
@@ -256,7 +252,6 @@ export class PicomResponder {
 
   /** Answers every handler still running at the end of the grace period, with one log line for all. */
   private abandonRunning(gracePeriod: number): void {
-    this.stopSweeper();
     const calls = this.running.clear();
     if (calls.length === 0) {
       return;
@@ -490,15 +485,11 @@ export class PicomResponder {
     }
   }
 
-  /** Enters an asynchronous handler in `running`, and arms the sweeper when it has a deadline. */
+  /** Enters an asynchronous handler in `running`, whose timer enforces its deadline when it has one. */
   private track(msg: Msg, route: PicomRoute, started: number, trace: ServerCall | undefined): RunningCall {
     const timeout = this.options.handlerTimeout;
     const call: RunningCall = { msg, route, started, trace, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
     this.running.add(msg, call);
-    if (timeout > 0 && this.sweeper === undefined) {
-      // unref: a handler in flight never keeps a process alive on its own.
-      this.sweeper = setInterval(this.sweepNow, DEADLINE_TICK_MS).unref();
-    }
     return call;
   }
 
@@ -506,19 +497,6 @@ export class PicomResponder {
     if (call !== undefined) {
       this.running.delete(msg, call);
     }
-  }
-
-  private sweep(): void {
-    this.running.expire(performance.now(), (msg, call) => this.timedOut(msg, call));
-    if (this.running.size === 0) {
-      // Started again by the next asynchronous handler; its deadline is at least a tick away.
-      this.stopSweeper();
-    }
-  }
-
-  private stopSweeper(): void {
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
   }
 
   /** The handler overran its deadline: its caller is told now, its slot freed, its result dropped. */

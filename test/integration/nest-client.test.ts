@@ -205,7 +205,7 @@ describe('plain Picom service with a Nest PicomClient', () => {
       await sleep(20);
       lateReply.unsubscribe();
       timesOut.unsubscribe();
-      // Past the late reply and the timeout, and a few sweeper ticks more.
+      // Past the late reply and the timeout, and a few timer resolutions more.
       await sleep(400);
       const ours = stopped.filter((s) => s.subscriber === lateReply || s.subscriber === timesOut);
       assert.deepEqual(

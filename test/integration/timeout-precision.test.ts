@@ -10,7 +10,7 @@ import { startNatsServer, type NatsServerHandle } from '../harness/nats-server.h
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
 
 /**
- * Timeouts come from one coarse sweeper shared by all pending calls, not a
+ * Timeouts come from one deadline timer shared by all pending calls, not a
  * timer per call: a call with timeout T against a handler that never answers
  * must still fail with PicomTimeoutError within T..T+100 ms, on both paths,
  * also while other calls come and go.

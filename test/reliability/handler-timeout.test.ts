@@ -21,10 +21,10 @@ import { collectReplies, rawConnect, rawRequest, sleep } from '../fixtures/raw-n
 const HANDLER_TIMEOUT = 200;
 /** The callers' own timeout: far above the handler timeout, so an answer before it is the server's doing. */
 const CALLER_TIMEOUT = 5_000;
-/** The sweeper's resolution plus event-loop slack on a shared machine. */
+/** The deadline timer's resolution plus event-loop slack on a shared machine. */
 const SLACK = 400;
-/** The responder's sweeper interval (DEADLINE_TICK_MS, not exported). */
-const TICK_MS = 20;
+/** How far the responder's deadline timer may be set from the handler timeout (it rounds up and adds 1 ms). */
+const TIMER_SLACK_MS = 5;
 
 const timedOutText = (subject: string, ms = HANDLER_TIMEOUT): string => `Handler for ${subject} did not finish within ${ms} ms`;
 const envelope = (text: string): string => JSON.stringify({ error: text });
@@ -53,39 +53,44 @@ const METHODS = {
 };
 
 /**
- * Counts the `setInterval`s at the sweeper's resolution that are alive. The
- * callers here are raw nats.js, so the only Picom code in this process that
- * could start one is the responder.
+ * Counts the deadline timers (`setTimeout`s of about the handler timeout) and
+ * how many are armed: set, neither fired nor cleared. The callers here are
+ * raw nats.js or use other timeouts, so the only Picom code in this process
+ * that could set one is the responder.
  */
-class TickIntervals {
+class DeadlineTimers {
   created = 0;
   private readonly live = new Set<unknown>();
-  private readonly originalSet = globalThis.setInterval;
-  private readonly originalClear = globalThis.clearInterval;
+  private readonly originalSet = globalThis.setTimeout;
+  private readonly originalClear = globalThis.clearTimeout;
 
   install(): void {
     const live = this.live;
     const originalSet = this.originalSet;
     const originalClear = this.originalClear;
-    const patchedSet = (...args: Parameters<typeof setInterval>): NodeJS.Timeout => {
-      const timer = originalSet(...args);
-      if (args[1] === TICK_MS) {
-        this.created++;
-        live.add(timer);
+    const patchedSet = (callback: (...args: unknown[]) => void, ms?: number, ...rest: unknown[]): NodeJS.Timeout => {
+      if (ms === undefined || Math.abs(ms - HANDLER_TIMEOUT) > TIMER_SLACK_MS) {
+        return originalSet(callback, ms, ...rest);
       }
+      this.created++;
+      const timer: NodeJS.Timeout = originalSet(() => {
+        live.delete(timer);
+        callback(...rest);
+      }, ms);
+      live.add(timer);
       return timer;
     };
-    const patchedClear = (timer: Parameters<typeof clearInterval>[0]): void => {
+    const patchedClear = (timer: Parameters<typeof clearTimeout>[0]): void => {
       live.delete(timer);
       originalClear(timer);
     };
-    globalThis.setInterval = patchedSet as typeof setInterval;
-    globalThis.clearInterval = patchedClear as typeof clearInterval;
+    globalThis.setTimeout = patchedSet as typeof setTimeout;
+    globalThis.clearTimeout = patchedClear as typeof clearTimeout;
   }
 
   uninstall(): void {
-    globalThis.setInterval = this.originalSet;
-    globalThis.clearInterval = this.originalClear;
+    globalThis.setTimeout = this.originalSet;
+    globalThis.clearTimeout = this.originalClear;
   }
 
   get alive(): number {
@@ -178,8 +183,8 @@ describe('handlerTimeout on a plain Picom service', () => {
     );
   });
 
-  describe('the sweeper', () => {
-    const intervals = new TickIntervals();
+  describe('the deadline timer', () => {
+    const intervals = new DeadlineTimers();
     let untimed: Picom;
 
     before(async () => {
@@ -193,19 +198,22 @@ describe('handlerTimeout on a plain Picom service', () => {
       await untimed?.close();
     });
 
-    it('runs only while asynchronous handlers are in flight', async () => {
+    it('is armed for asynchronous handlers only, and not again once none is in flight', async () => {
       const created = intervals.created;
       assert.equal(await rawRequest(raw, 'deadline.echo', '1'), '{"payload":1}');
-      assert.equal(intervals.created, created, 'a synchronous handler started the sweeper');
+      assert.equal(intervals.created, created, 'a synchronous handler armed the timer');
       assert.equal(await rawRequest(raw, 'deadline.quick', '2'), '{"payload":2}');
-      assert.equal(intervals.created, created + 1, 'an asynchronous handler did not start the sweeper');
-      await waitUntil(() => intervals.alive === 0, { timeout: 1_000, message: `${intervals.alive} sweepers still running with nothing in flight` });
+      assert.equal(intervals.created, created + 1, 'an asynchronous handler did not arm the timer');
+      // Armed for the deadline of a handler that finished long before it: it wakes once, finds nothing, and stays off.
+      await waitUntil(() => intervals.alive === 0, { timeout: 1_000, message: `${intervals.alive} deadline timers still armed with nothing in flight` });
+      await sleep(HANDLER_TIMEOUT + 50);
+      assert.equal(intervals.created, created + 1, 'the timer was armed again with nothing in flight');
     });
 
     it('handlerTimeout 0: nothing armed, a slow handler runs to its end', async () => {
       const created = intervals.created;
       assert.equal(await rawRequest(raw, 'untimed.slow', '3', CALLER_TIMEOUT), '{"payload":3}');
-      assert.equal(intervals.created, created, 'a sweeper started with handlerTimeout 0');
+      assert.equal(intervals.created, created, 'a deadline timer armed with handlerTimeout 0');
       const r = await outcome(caller.request('untimed.hang', {}, { timeout: HANDLER_TIMEOUT + 100 }));
       assert.ok(r.error instanceof PicomTimeoutError, `expected the caller's own timeout, got ${String(r.error)}`);
     });
