@@ -39,7 +39,8 @@ export class DiscoveryResponder {
     private readonly source: DiscoverySource,
     private readonly logger: PicomLogger,
   ) {
-    this.ping = toBytes(JSON.stringify(pingDocument(identity)));
+    // Its own buffer: kept for the endpoint's life, it would pin a shared slab.
+    this.ping = Buffer.from(JSON.stringify(pingDocument(identity)), 'utf8');
   }
 
   /**

@@ -1,6 +1,7 @@
 import { MESSAGES } from '../constants.js';
 import { kindOf } from '../errors/describe-value.js';
 import { PicomBadResponseError, PicomEncodeError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
+import { joinBytes, toBytes } from './bytes.js';
 
 /**
  * Encoding and decoding of Picom bodies, byte-compatible with the original
@@ -12,6 +13,8 @@ export const BAD_REQUEST: unique symbol = Symbol('picom.badRequest');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY_ENVELOPE = '{}';
+const PAYLOAD_OPEN = '{"payload":';
+const PAYLOAD_CLOSE = '}';
 
 /** Request body: JSON text, or an empty body for a call without a message. */
 export function encodeRequest(message: unknown): string {
@@ -42,14 +45,15 @@ export function decodeRequest(data: Uint8Array): unknown {
   }
 }
 
-/** `{"payload": v}`; `{}` when the handler resolved with `undefined`. Throws when `v` cannot be encoded. */
-export function encodeSuccess(payload: unknown): string {
-  if (payload === undefined) {
-    return EMPTY_ENVELOPE;
-  }
-  const json = JSON.stringify(payload);
-  // Concatenation rather than stringify({ payload }): no wrapper object per reply.
-  return json === undefined ? EMPTY_ENVELOPE : '{"payload":' + json + '}';
+/**
+ * `{"payload": v}` as UTF-8 bytes; `{}` when the handler resolved with
+ * `undefined`. Throws when `v` cannot be encoded.
+ */
+export function encodeSuccess(payload: unknown): Uint8Array {
+  const json = payload === undefined ? undefined : JSON.stringify(payload);
+  // Written around the JSON rather than stringify({ payload }) or a joined
+  // string: no wrapper object and no second copy of a large payload per reply.
+  return json === undefined ? toBytes(EMPTY_ENVELOPE) : joinBytes(PAYLOAD_OPEN, json, PAYLOAD_CLOSE);
 }
 
 /** `{"error": text}` with optional extra fields beside it (old callers ignore them). */

@@ -520,16 +520,15 @@ export class PicomResponder {
     if (!msg.reply) {
       return undefined;
     }
-    let body: string;
+    let data: Uint8Array;
     let failure: string | undefined;
     try {
-      body = encodeSuccess(value);
+      // Encoded once, here: the size check and the publish share the bytes.
+      data = encodeSuccess(value);
     } catch (err) {
       failure = MESSAGES.unserializable('the reply', (err as Error).message);
-      body = encodeFailure(failure);
+      data = toBytes(encodeFailure(failure));
     }
-    // Encoded once, here: the size check and the publish share the bytes.
-    let data = toBytes(body);
     const limit = this.connection.maxPayload;
     if (data.length > limit) {
       failure = MESSAGES.replyTooLarge(data.length, limit);

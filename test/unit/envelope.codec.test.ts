@@ -17,6 +17,8 @@ import { PicomBadResponseError, PicomError, PicomRemoteError, PicomReplyError, P
  */
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+/** `encodeSuccess` as text, to compare with the original's string. */
+const success = (value: unknown): string => new TextDecoder().decode(encodeSuccess(value));
 const SUBJECT = 'service1.add';
 
 /** Runs `decodeReply` and returns what it threw. */
@@ -100,18 +102,18 @@ describe('decodeRequest', () => {
 
 describe('encodeSuccess', () => {
   it('is {"payload":<value>}', () => {
-    assert.equal(encodeSuccess({ result: 7 }), '{"payload":{"result":7}}');
-    assert.equal(encodeSuccess(null), '{"payload":null}');
-    assert.equal(encodeSuccess(0), '{"payload":0}');
-    assert.equal(encodeSuccess(false), '{"payload":false}');
-    assert.equal(encodeSuccess(''), '{"payload":""}');
-    assert.equal(encodeSuccess([1, 'a']), '{"payload":[1,"a"]}');
-    assert.equal(encodeSuccess({ b: 1, a: 2 }), '{"payload":{"b":1,"a":2}}');
+    assert.equal(success({ result: 7 }), '{"payload":{"result":7}}');
+    assert.equal(success(null), '{"payload":null}');
+    assert.equal(success(0), '{"payload":0}');
+    assert.equal(success(false), '{"payload":false}');
+    assert.equal(success(''), '{"payload":""}');
+    assert.equal(success([1, 'a']), '{"payload":[1,"a"]}');
+    assert.equal(success({ b: 1, a: 2 }), '{"payload":{"b":1,"a":2}}');
   });
 
   it('is {} for undefined (read back as an undefined payload)', () => {
-    assert.equal(encodeSuccess(undefined), '{}');
-    assert.equal(decodeReply(bytes(encodeSuccess(undefined)), SUBJECT), undefined);
+    assert.equal(success(undefined), '{}');
+    assert.equal(decodeReply(encodeSuccess(undefined), SUBJECT), undefined);
   });
 
   it('is byte for byte what the original sends, JSON.stringify({ payload })', () => {
@@ -119,9 +121,11 @@ describe('encodeSuccess', () => {
       undefined, null, 0, -0, 1e21, NaN, Infinity, 'x', 'Zoë "q"\n🚀', true,
       [undefined, () => 1], { u: undefined, f: () => 1, n: null }, new Date(0), () => 1, Symbol('s'),
       { nested: { list: [1, 2, { x: [] }] } },
+      // Kilobyte payloads, within a shared slab and beyond it.
+      { pad: 'x'.repeat(10_000) }, { pad: 'Zoë 🚀'.repeat(2_000) }, 'y'.repeat(100_000),
     ];
     for (const value of samples) {
-      assert.equal(encodeSuccess(value), legacySuccess(value), String(typeof value));
+      assert.deepEqual(Buffer.from(encodeSuccess(value)), Buffer.from(legacySuccess(value), 'utf8'), String(typeof value));
     }
   });
 
@@ -134,7 +138,7 @@ describe('encodeSuccess', () => {
 
   it('round-trips through decodeReply', () => {
     for (const value of [{ result: 7 }, null, 0, false, '', [1, [2]], 'Zoë 🚀']) {
-      assert.deepEqual(decodeReply(bytes(encodeSuccess(value)), SUBJECT), value);
+      assert.deepEqual(decodeReply(encodeSuccess(value), SUBJECT), value);
     }
   });
 });
