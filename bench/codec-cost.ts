@@ -12,7 +12,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeRequest } from './workload.js';
 
-const SIZES_KIB = [1, 10, 64];
+/** 0: the small call's `{a,b}`. */
+const SIZES_KIB = [0, 1, 10, 64];
 const RUNS = 5;
 
 type Encoder = (value: unknown) => Uint8Array;
@@ -52,12 +53,12 @@ const lib = process.argv.find((arg) => arg.startsWith('--lib='))?.slice('--lib='
 const encoders = await loadEncoders(lib);
 for (const kib of SIZES_KIB) {
   const value = makeRequest(kib * 1024);
-  const calls = kib >= 64 ? 5_000 : 30_000;
+  const calls = kib >= 64 ? 5_000 : kib === 0 ? 300_000 : 30_000;
   const reply: number[] = [];
   const request: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     reply.push(cost(encoders.reply, value, calls));
     request.push(cost(encoders.request, value, calls));
   }
-  console.log(`${kib} KiB: reply envelope ${median(reply).toFixed(2)} µs, request ${median(request).toFixed(2)} µs`);
+  console.log(`${kib === 0 ? 'add({a,b})' : `${kib} KiB`}: reply envelope ${median(reply).toFixed(2)} µs, request ${median(request).toFixed(2)} µs`);
 }

@@ -147,11 +147,11 @@ const SOAK_TOLERANCE_PER_CALL = 1;
 
 export function evaluateTargets(runs: readonly RunMeasurement[], soaks: readonly SoakMeasurement[]): TargetResult[] {
   const out: TargetResult[] = [];
-  const compare = (target: string, stack: string, reference: string, metricId: string, bound: number, atLeast: boolean): void => {
+  const compare = (target: string, stack: string, reference: string, metricId: string, bound: number, atLeast: boolean, scenario = 'small'): void => {
     const m = metric(metricId);
-    const r = pairedRatio(runs, 'small', stack, reference, m);
-    const a = medianOf(runs, 'small', stack, m);
-    const b = medianOf(runs, 'small', reference, m);
+    const r = pairedRatio(runs, scenario, stack, reference, m);
+    const a = medianOf(runs, scenario, stack, m);
+    const b = medianOf(runs, scenario, reference, m);
     const unit = m.header.replace(/^.*\((.*)\)$/, '$1');
     out.push({
       target,
@@ -165,6 +165,15 @@ export function evaluateTargets(runs: readonly RunMeasurement[], soaks: readonly
   compare('Nest path p99 ≤ 1.1× raw limit', 'picom-nest', BASELINE, 'p99', 1.1, false);
   compare('Plain path p99 ≤ 1.1× raw limit', 'picom-plain', BASELINE, 'p99', 1.1, false);
   compare('Nest path server RSS ≤ 1.2× Nest Transport.NATS', 'picom-nest', 'nest-nats', 'serverRss', 1.2, false);
+  // The second performance round: kilobyte payloads and a server-bound load.
+  compare('10 KiB: Nest path throughput ≥ 1.3× raw limit', 'picom-nest', BASELINE, 'throughput', 1.3, true, 'large');
+  compare('10 KiB: plain path throughput ≥ 1.5× raw limit', 'picom-plain', BASELINE, 'throughput', 1.5, true, 'large');
+  compare('8 clients: Nest path throughput ≥ 1.8× raw limit', 'picom-nest', BASELINE, 'throughput', 1.8, true, 'many');
+  compare('8 clients: plain path throughput ≥ 2.0× raw limit', 'picom-plain', BASELINE, 'throughput', 2.0, true, 'many');
+  compare('8 clients: Nest path server CPU/call ≤ 1.0× raw limit', 'picom-nest', BASELINE, 'serverCpu', 1.0, false, 'many');
+  // Run only when the -bare stacks are named (bench/README.md, "What discovery and tracing cost together").
+  compare('Discovery on, tracing without SDK: Nest path ≥ 0.97× both off', 'picom-nest', 'picom-nest-bare', 'throughput', 0.97, true);
+  compare('Discovery on, tracing without SDK: plain path ≥ 0.97× both off', 'picom-plain', 'picom-plain-bare', 'throughput', 0.97, true);
 
   const checks = runs
     .filter((r) => r.timeouts && r.stack.startsWith('picom'))

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const stamp = env.date.replace(/[:.]/g, '-');
   writeFileSync(join(RESULTS, `${stamp}.json`), `${json}\n`);
   writeFileSync(join(RESULTS, 'latest.json'), `${json}\n`);
-  if (settings.mode === 'full' && !settings.profileDir && settings.stacks.length === 5 && settings.scenarios.length === 3) {
+  if (settings.mode === 'full' && !settings.profileDir && settings.complete) {
     writeFileSync(join(RESULTS, 'latest.md'), markdown);
   }
   log(`bench: done in ${((Date.now() - started) / 1000).toFixed(1)} s, results in bench/results/${stamp}.json${failures ? `, ${failures} FAILED run(s)` : ''}`);

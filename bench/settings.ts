@@ -32,6 +32,8 @@ export interface Settings {
   readonly profileDir: string | undefined;
   /** Only print the markdown of an earlier result file. */
   readonly render: string | undefined;
+  /** Every scenario and every default stack: a run that may replace `results/latest.md`. */
+  readonly complete: boolean;
 }
 
 export const TOTAL_IN_FLIGHT = 1000;
@@ -94,6 +96,8 @@ export function parseSettings(argv: readonly string[]): Settings {
     },
   ];
   const scenarioIds = flags.list('scenarios', scenarios.map((s) => s.id));
+  const stacks = flags.list('stacks', STACKS.map((s) => s.id), STACKS.filter((s) => !s.optional).map((s) => s.id));
+  const defaultStacks = STACKS.filter((s) => !s.optional).map((s) => s.id);
   const soak = quick ? flags.has('soak') : !flags.has('no-soak');
   const profile = flags.get('profile');
   return {
@@ -101,11 +105,12 @@ export function parseSettings(argv: readonly string[]): Settings {
     warmupMs: flags.number('warmup', quick ? 150 : 1500),
     durationMs: Math.max(100, flags.number('duration', quick ? 500 : 3000)),
     scenarios: scenarios.filter((s) => scenarioIds.includes(s.id)),
-    stacks: flags.list('stacks', STACKS.map((s) => s.id), STACKS.filter((s) => !s.optional).map((s) => s.id)),
+    stacks,
     timeoutCheck: quick ? [100, 150, 200] : [100, 250, 500],
     soakCalls: soak ? Math.round(flags.number('soak-calls', 1_000_000)) : 0,
     profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',
     render: flags.get('render') || undefined,
+    complete: scenarioIds.length === scenarios.length && defaultStacks.every((id) => stacks.includes(id)),
   };
 }
 

@@ -72,6 +72,7 @@ export async function measureThroughput(
     soakCalls: 0,
     profileDir: undefined,
     render: undefined,
+    complete: false,
   };
   try {
     const run = await runThroughput(stack, scenario, x, benchSettings, nats.url, nats.pid, []);

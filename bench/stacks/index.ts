@@ -25,6 +25,9 @@ export const STACKS: readonly StackInfo[] = [
   { id: 'picom-plain-notrace', label: 'Picom, plain path, tracing off', server: 'picom-plain-notrace.server.js', client: 'picom-plain-notrace.client.js', optional: true },
   { id: 'picom-nest-otel', label: 'Picom, Nest path, OTel SDK (no-op exporter)', server: 'picom-nest-otel.server.js', client: 'picom-nest-otel.client.js', optional: true },
   { id: 'picom-plain-otel', label: 'Picom, plain path, OTel SDK (no-op exporter)', server: 'picom-plain-otel.server.js', client: 'picom-plain-otel.client.js', optional: true },
+  // Both off: the reference for "discovery on and tracing present without an SDK" (issue 12).
+  { id: 'picom-nest-bare', label: 'Picom, Nest path, discovery and tracing off', server: 'picom-nest-bare.server.js', client: 'picom-nest-notrace.client.js', optional: true },
+  { id: 'picom-plain-bare', label: 'Picom, plain path, discovery and tracing off', server: 'picom-plain-bare.server.js', client: 'picom-plain-notrace.client.js', optional: true },
 ];
 
 /** The stack every ratio is taken against. */
