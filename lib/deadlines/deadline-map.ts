@@ -42,8 +42,9 @@ export class DeadlineMap<K, V extends Deadline> {
   add(key: K, value: V): void {
     this.byKey.set(key, value);
     // One comparison on the usual path: with one timeout for all, a new
-    // deadline is later than the one the timer waits for.
-    if (value.deadline < this.wakeAt - this.resolution) {
+    // deadline is later than the one the timer waits for. `!(a >= b)`: a NaN
+    // deadline arms it too, and the sweep takes it as due.
+    if (!(value.deadline >= this.wakeAt - this.resolution)) {
       this.arm(value.deadline, performance.now());
     }
   }
@@ -125,7 +126,8 @@ export class DeadlineMap<K, V extends Deadline> {
     clearTimeout(this.timer);
     // +1: timers run on the event loop's clock, which may lag `performance.now()`;
     // a wake-up a hair early would find nothing due and sleep a whole resolution.
-    const delay = Math.max(Math.ceil(at - now) + 1, this.resolution);
+    const wait = Math.ceil(at - now) + 1;
+    const delay = wait > this.resolution ? wait : this.resolution;
     this.wakeAt = now + delay;
     // unref: deadlines never keep a process alive on their own.
     this.timer = setTimeout(this.sweepNow, delay).unref();

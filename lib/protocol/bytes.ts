@@ -16,7 +16,8 @@ const SLAB_BYTES = 1024 * 1024;
  */
 const MAX_SLAB_UNITS = 96 * 1024;
 
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+/** Empty until the first body: a process that sends nothing allocates nothing. */
+let slab = Buffer.alloc(0);
 let used = 0;
 
 /** `body` as UTF-8 bytes. */
@@ -30,7 +31,7 @@ export function joinBytes(before: string, body: string, after: string): Uint8Arr
   if (units > MAX_SLAB_UNITS) {
     return Buffer.from(before + body + after, 'utf8');
   }
-  if (used + units * 3 > SLAB_BYTES) {
+  if (used + units * 3 > slab.length) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     used = 0;
   }

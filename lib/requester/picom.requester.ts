@@ -50,8 +50,8 @@ interface PendingCall {
 /**
  * The calling side of Picom. All replies arrive on one wildcard inbox
  * subscription and are matched to calls through a map by a random token;
- * one timer, asleep until the earliest deadline, enforces them all. Nothing per call but the
- * token, the map entry and the publish.
+ * one timer, asleep until the earliest deadline, enforces them all. Nothing
+ * per call but the token, the map entry and the publish.
  */
 export class PicomRequester {
   private readonly pending = new PendingCalls<PendingCall>((_token, call) => {

@@ -76,6 +76,14 @@ describe('DeadlineMap', () => {
     assert.ok(map.sweeps <= 8, `${map.sweeps} wake-ups for 80 ms of deadlines`);
   });
 
+  it('takes an entry with a NaN deadline as due, not as never', async () => {
+    const expired: string[] = [];
+    const map = new DeadlineMap<string, Deadline>((key) => expired.push(key), RESOLUTION);
+    map.add('odd', { timeout: NaN, deadline: NaN });
+    await until(() => expired.length > 0, RESOLUTION + SLACK);
+    assert.deepEqual(expired, ['odd']);
+  });
+
   it('stops its timer when cleared', async () => {
     const map = new CountingMap(() => assert.fail('cleared entries expire'), RESOLUTION);
     map.add('a', entry(30));
