@@ -96,8 +96,8 @@ export function parseSettings(argv: readonly string[]): Settings {
     },
   ];
   const scenarioIds = flags.list('scenarios', scenarios.map((s) => s.id));
-  const stacks = flags.list('stacks', STACKS.map((s) => s.id), STACKS.filter((s) => !s.optional).map((s) => s.id));
   const defaultStacks = STACKS.filter((s) => !s.optional).map((s) => s.id);
+  const stacks = flags.list('stacks', STACKS.map((s) => s.id), defaultStacks);
   const soak = quick ? flags.has('soak') : !flags.has('no-soak');
   const profile = flags.get('profile');
   return {

@@ -184,36 +184,36 @@ describe('handlerTimeout on a plain Picom service', () => {
   });
 
   describe('the deadline timer', () => {
-    const intervals = new DeadlineTimers();
+    const timers = new DeadlineTimers();
     let untimed: Picom;
 
     before(async () => {
       untimed = new Picom('untimed', { servers: broker.url, handlerTimeout: 0, gracePeriod: 100 });
       await untimed.expose(METHODS);
-      intervals.install();
+      timers.install();
     });
 
     after(async () => {
-      intervals.uninstall();
+      timers.uninstall();
       await untimed?.close();
     });
 
     it('is armed for asynchronous handlers only, and not again once none is in flight', async () => {
-      const created = intervals.created;
+      const created = timers.created;
       assert.equal(await rawRequest(raw, 'deadline.echo', '1'), '{"payload":1}');
-      assert.equal(intervals.created, created, 'a synchronous handler armed the timer');
+      assert.equal(timers.created, created, 'a synchronous handler armed the timer');
       assert.equal(await rawRequest(raw, 'deadline.quick', '2'), '{"payload":2}');
-      assert.equal(intervals.created, created + 1, 'an asynchronous handler did not arm the timer');
+      assert.equal(timers.created, created + 1, 'an asynchronous handler did not arm the timer');
       // Armed for the deadline of a handler that finished long before it: it wakes once, finds nothing, and stays off.
-      await waitUntil(() => intervals.alive === 0, { timeout: 1_000, message: `${intervals.alive} deadline timers still armed with nothing in flight` });
+      await waitUntil(() => timers.alive === 0, { timeout: 1_000, message: `${timers.alive} deadline timers still armed with nothing in flight` });
       await sleep(HANDLER_TIMEOUT + 50);
-      assert.equal(intervals.created, created + 1, 'the timer was armed again with nothing in flight');
+      assert.equal(timers.created, created + 1, 'the timer was armed again with nothing in flight');
     });
 
     it('handlerTimeout 0: nothing armed, a slow handler runs to its end', async () => {
-      const created = intervals.created;
+      const created = timers.created;
       assert.equal(await rawRequest(raw, 'untimed.slow', '3', CALLER_TIMEOUT), '{"payload":3}');
-      assert.equal(intervals.created, created, 'a deadline timer armed with handlerTimeout 0');
+      assert.equal(timers.created, created, 'a deadline timer armed with handlerTimeout 0');
       const r = await outcome(caller.request('untimed.hang', {}, { timeout: HANDLER_TIMEOUT + 100 }));
       assert.ok(r.error instanceof PicomTimeoutError, `expected the caller's own timeout, got ${String(r.error)}`);
     });
