@@ -65,6 +65,11 @@ function table<P extends { stack: string }>(
   return [`| ${header.join(' | ')} |`, `| :-- | ${header.slice(1).map(() => '--:').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** One series' section of growth.md: heading, what it holds fixed, its table. */
+function section(title: string, intro: string, body: string): string[] {
+  return [`## ${title}`, '', intro, '', body, ''];
+}
+
 const calls = (p: ThroughputPoint): string => `${int(p.throughput)}${p.errors ? ` (${p.errors} errors)` : ''}`;
 
 /** growth.md: the tables, the settings behind them and what each series holds fixed. */
@@ -82,33 +87,31 @@ export function renderGrowthMarkdown(results: GrowthResults, smoke: boolean): st
   ];
   if (results.inflight.length) {
     out.push(
-      '## Calls in flight (one client process)',
-      '',
-      '`add({a,b})`; the Picom server has no `maxConcurrency` (unlimited by default), so nothing queues or drops in it; calls time out after 10 s.',
-      '',
-      table(results.inflight, (p) => p.x, 'in flight', int, [
-        ['calls/s', calls],
-        ['client CPU/call (µs)', (p) => fixed(p.clientCpuPerCall)],
-        ['client RSS (MiB)', (p) => fixed(p.clientRssPeak / MIB)],
-      ]),
-      '',
+      ...section(
+        'Calls in flight (one client process)',
+        '`add({a,b})`; the Picom server has no `maxConcurrency` (unlimited by default), so nothing queues or drops in it; calls time out after 10 s.',
+        table(results.inflight, (p) => p.x, 'in flight', int, [
+          ['calls/s', calls],
+          ['client CPU/call (µs)', (p) => fixed(p.clientCpuPerCall)],
+          ['client RSS (MiB)', (p) => fixed(p.clientRssPeak / MIB)],
+        ]),
+      ),
     );
   }
   if (results.pending.length) {
     out.push(
-      '## Pending calls (no traffic)',
-      '',
-      'N calls to a method that never answers, timeout 10 min. Heap: `heapUsed` after two `gc()` with N pending minus the same warm and idle, ' +
-        'over N. CPU: the client process over a window with nothing in flight, then with N pending and no traffic; the difference is what ' +
-        'keeping them costs (Picom: its one deadline timer, asleep until the earliest deadline; raw nats.js: a timer per call). ' +
-        'Below about a thousand calls the heap per call is GC noise (tens of KB over N); the plot starts at 1 000.',
-      '',
-      table(results.pending, (p) => p.pending, 'pending', int, [
-        ['heap/call (B)', (p) => int(p.heapPerCall)],
-        ['CPU idle (µs/s)', (p) => int(p.cpuIdlePerSecond)],
-        ['CPU pending (µs/s)', (p) => int(p.cpuPendingPerSecond)],
-      ]),
-      '',
+      ...section(
+        'Pending calls (no traffic)',
+        'N calls to a method that never answers, timeout 10 min. Heap: `heapUsed` after two `gc()` with N pending minus the same warm and idle, ' +
+          'over N. CPU: the client process over a window with nothing in flight, then with N pending and no traffic; the difference is what ' +
+          'keeping them costs (Picom: its one deadline timer, asleep until the earliest deadline; raw nats.js: a timer per call). ' +
+          'Below about a thousand calls the heap per call is GC noise (tens of KB over N); the plot starts at 1 000.',
+        table(results.pending, (p) => p.pending, 'pending', int, [
+          ['heap/call (B)', (p) => int(p.heapPerCall)],
+          ['CPU idle (µs/s)', (p) => int(p.cpuIdlePerSecond)],
+          ['CPU pending (µs/s)', (p) => int(p.cpuPendingPerSecond)],
+        ]),
+      ),
     );
   }
   for (const [points, title, what] of [
@@ -117,30 +120,28 @@ export function renderGrowthMarkdown(results: GrowthResults, smoke: boolean): st
   ] as const) {
     if (!points.length) continue;
     out.push(
-      `## ${title}`,
-      '',
-      'Plain Picom, 1 000 calls in flight, spread over every method of every service in turn.',
-      '',
-      table(points, (p) => p.x, what, int, [
-        ['calls/s', calls],
-        ['server CPU/call (µs)', (p) => fixed(p.serverCpuPerCall)],
-        ['server RSS peak (MiB)', (p) => fixed(p.serverRssPeak / MIB)],
-      ]),
-      '',
+      ...section(
+        title,
+        'Plain Picom, 1 000 calls in flight, spread over every method of every service in turn.',
+        table(points, (p) => p.x, what, int, [
+          ['calls/s', calls],
+          ['server CPU/call (µs)', (p) => fixed(p.serverCpuPerCall)],
+          ['server RSS peak (MiB)', (p) => fixed(p.serverRssPeak / MIB)],
+        ]),
+      ),
     );
   }
   if (results.payload.length) {
     out.push(
-      '## Payload size',
-      '',
-      `The request carries the payload as JSON and the reply echoes it. Calls in flight: 1 000, fewer above 16 KiB so that ${bytes(PAYLOAD_BYTES_IN_FLIGHT)} ` +
-        'are in flight each way (256 KiB: 64, 1 MiB: 16). MiB/s counts one way. max_payload raised to 8 MB so 1 MiB plus headers fits.',
-      '',
-      table(results.payload, (p) => p.x, 'payload', bytes, [
-        ['calls/s', calls],
-        ['MiB/s', (p) => fixed(p.mibPerSecond)],
-      ]),
-      '',
+      ...section(
+        'Payload size',
+        `The request carries the payload as JSON and the reply echoes it. Calls in flight: 1 000, fewer above 16 KiB so that ${bytes(PAYLOAD_BYTES_IN_FLIGHT)} ` +
+          'are in flight each way (256 KiB: 64, 1 MiB: 16). MiB/s counts one way. max_payload raised to 8 MB so 1 MiB plus headers fits.',
+        table(results.payload, (p) => p.x, 'payload', bytes, [
+          ['calls/s', calls],
+          ['MiB/s', (p) => fixed(p.mibPerSecond)],
+        ]),
+      ),
     );
   }
   if (results.failures.length) out.push('## Failed points', '', ...results.failures.map((f) => `- ${f}`), '');
