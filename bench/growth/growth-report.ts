@@ -73,12 +73,12 @@ function section(title: string, intro: string, body: string): string[] {
 const calls = (p: ThroughputPoint): string => `${int(p.throughput)}${p.errors ? ` (${p.errors} errors)` : ''}`;
 
 /** growth.md: the tables, the settings behind them and what each series holds fixed. */
-export function renderGrowthMarkdown(results: GrowthResults, smoke: boolean): string {
+export function renderGrowthMarkdown(results: GrowthResults): string {
   const { settings: s, environment: env } = results;
   const out = [
     '# How cost grows',
     '',
-    smoke ? '**Smoke run: short windows, one round; the figures only show that the series run, not what they cost.**\n' : '',
+    s.smoke ? '**Smoke run: short windows, one round; the figures only show that the series run, not what they cost.**\n' : '',
     `Run of ${env.date} (Node ${env.node}, nats-server ${env.natsServer}, load ${env.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ` +
       `${env.loadAfter.map((l) => l.toFixed(2)).join(' ')} after); one round, ${s.warmupMs} ms warm-up and ${s.durationMs} ms windows, ` +
       `pending-call CPU windows of ${s.windowMs} ms. nats-server config: \`${GROWTH_NATS_CONFIG.trim().replace(/\n/g, '; ')}\`. ` +
@@ -156,7 +156,7 @@ function lines<P extends { stack: string }>(points: readonly P[], x: (p: P) => n
 }
 
 /** growth.svg: one panel per measured quantity. */
-export function renderGrowthPlot(results: GrowthResults, smoke: boolean): string {
+export function renderGrowthPlot(results: GrowthResults): string {
   const panels: GrowthPanel[] = [];
   if (results.inflight.length) {
     panels.push({ title: 'Throughput by calls in flight', xLabel: 'calls in flight', yLabel: 'calls/s', lines: lines(results.inflight, (p) => p.x, (p) => p.throughput) });
@@ -184,5 +184,5 @@ export function renderGrowthPlot(results: GrowthResults, smoke: boolean): string
   if (results.payload.length) {
     panels.push({ title: 'Payload throughput (one way)', xLabel: 'payload bytes', yLabel: 'MiB/s', lines: lines(results.payload, (p) => p.x, (p) => p.mibPerSecond) });
   }
-  return renderGrowthSvg(panels, `How cost grows (${results.environment.date.slice(0, 10)}${smoke ? ', smoke run: not final figures' : ''})`);
+  return renderGrowthSvg(panels, `How cost grows (${results.environment.date.slice(0, 10)}${results.settings.smoke ? ', smoke run: not final figures' : ''})`);
 }

@@ -29,6 +29,8 @@ export interface GrowthSettings {
   readonly windowMs: number;
   readonly series: readonly SeriesId[];
   readonly stacks: readonly string[];
+  /** A run that only shows the series work (`--smoke`): its reports say so. */
+  readonly smoke: boolean;
   /** Caps the in-flight and pending points (a smoke run). */
   readonly maxInFlight: number;
 }
@@ -52,6 +54,7 @@ export function parseGrowthSettings(argv: readonly string[]): GrowthSettings {
     windowMs: flags.number('window', smoke ? 500 : 3000, { positive: true }),
     series: flags.list('series', SERIES) as SeriesId[],
     stacks: flags.list('stacks', GROWTH_STACKS),
+    smoke,
     maxInFlight: flags.number('max-in-flight', smoke ? 10_000 : Infinity, { positive: true }),
   };
 }

@@ -93,8 +93,7 @@ async function runSeries(settings: GrowthSettings, nats: BenchNatsServer, result
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const settings = parseGrowthSettings(argv);
+  const settings = parseGrowthSettings(process.argv.slice(2));
   const started = Date.now();
   const nats = await startNatsServer(GROWTH_NATS_CONFIG);
   const results: GrowthResults = {
@@ -114,12 +113,11 @@ async function main(): Promise<void> {
     await nats.stop();
   }
   results.environment.loadAfter = loadavg();
-  const smoke = argv.includes('--smoke');
-  const markdown = renderGrowthMarkdown(results, smoke);
+  const markdown = renderGrowthMarkdown(results);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'growth.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(RESULTS, 'growth.md'), markdown);
-  writeFileSync(join(RESULTS, 'growth.svg'), renderGrowthPlot(results, smoke));
+  writeFileSync(join(RESULTS, 'growth.svg'), renderGrowthPlot(results));
   process.stdout.write(`${markdown}\n`);
   log(`growth: done in ${((Date.now() - started) / 1000).toFixed(1)} s, bench/results/growth.{json,md,svg}${results.failures.length ? `, ${results.failures.length} FAILED point(s)` : ''}`);
   if (results.failures.length) process.exitCode = 1;
