@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Child } from './child.js';
 import type { ClientConfig, ClientResult, ServerConfig, ServerResult, Snapshot, TimeoutCheck } from './protocol.js';
@@ -69,10 +70,6 @@ function find(marks: Snapshot[], label: string, who: string): Snapshot {
 async function markAll(children: Child[], label: string): Promise<void> {
   for (const child of children) child.send({ type: 'mark', label });
   await Promise.all(children.map((child) => child.next('marked')));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Spawns one server and the scenario's clients, measures a throughput window, then latency. */

@@ -3,6 +3,7 @@
  * traffic: heap per pending call and what pending calls cost the process
  * when nothing happens (for Picom, its deadline timer). Run with `--expose-gc`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { send, type PendingResult } from '../protocol.js';
 import type { ClientModule } from '../stacks/types.js';
 import { makeRequest } from '../workload.js';
@@ -64,8 +65,4 @@ async function cpuPerSecond(windowMs: number): Promise<number> {
   await sleep(windowMs);
   const used = process.cpuUsage(start);
   return (used.user + used.system) / ((performance.now() - t0) / 1000);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

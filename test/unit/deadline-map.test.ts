@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineMap, type Deadline } from '../../lib/deadlines/deadline-map.js';
 import { PendingCalls } from '../../lib/requester/pending-calls.js';
+import { waitUntil } from '../harness/nats-server.harness.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Timer lateness on a busy shared machine. */
 const SLACK = 150;
 const RESOLUTION = 20;
@@ -19,10 +20,8 @@ class CountingMap extends PendingCalls<Deadline> {
   }
 }
 
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  while (!done() && performance.now() < end) await sleep(2);
-}
+/** Polls `done` every 2 ms for up to `ms`: timer lateness, not polling, should decide these tests. */
+const until = (done: () => boolean, ms: number): Promise<unknown> => waitUntil(done, { timeout: ms, interval: 2 });
 
 describe('DeadlineMap', () => {
   it('hands over an entry once its deadline has passed, not before, and keeps the others', async () => {
