@@ -2,26 +2,28 @@ import { quote } from './errors/describe-value.js';
 import { CONTROL_LINE } from './protocol/constants.js';
 
 /**
- * Defaults and user-facing message texts, kept in one place so that the core,
- * the Nest layer, the docs and the tests agree on them.
+ * Picom's public contract, in one place so that the core, the Nest layer, the
+ * docs and the tests agree on it: documented defaults (`DEFAULT_*`), limits
+ * (`MAX_*`) and the texts that travel on the wire (`WIRE_MESSAGES`). Every
+ * other text and tunable lives beside the module that uses it.
  */
 
 export const DEFAULT_SERVERS: readonly string[] = ['127.0.0.1:4222'];
 /** Environment variable read for `servers` when the option is absent (comma-separated). */
 export const SERVERS_ENV = 'PICOM_SERVERS';
-/** Per-call request timeout in milliseconds (seed default). */
+/** Per-call request timeout in milliseconds: the original Picom's, so that its callers keep their timeouts. */
 export const DEFAULT_TIMEOUT = 30_000;
 /**
- * Reconnect attempts per server before giving up: for ever. The seed documents
- * 3, but its implementation never applied it, and a service that gives up
- * after a few seconds of broker outage serves nobody.
+ * Reconnect attempts per server before giving up: for ever, because a service
+ * that gives up after a few seconds of broker outage serves nobody (the
+ * original Picom documents 3 but never applied it, so no deployment relies on 3).
  */
 export const DEFAULT_RETRIES = -1;
 /** How long the first connect may take before it fails, in milliseconds. */
 export const DEFAULT_CONNECT_TIMEOUT = 5_000;
 /** How long a handler may run before its caller is answered with an error and its slot freed, in ms; 0 turns it off. */
 export const DEFAULT_HANDLER_TIMEOUT = 60_000;
-/** Seconds of silence after which the broker connection counts as dead (seed default). */
+/** Seconds of silence after which the broker connection counts as dead: the original Picom's `ttl`, with the same meaning. */
 export const DEFAULT_TTL = 30;
 /** How long `close()` waits for in-flight handlers, in milliseconds. */
 export const DEFAULT_GRACE_PERIOD = 10_000;
@@ -341,7 +343,7 @@ export const DISCOVERY_MESSAGES = {
 } as const;
 
 // ---------------------------------------------------------------------------
-// Tracing and metrics (OpenTelemetry, issue 10). Names follow the OpenTelemetry
+// Tracing and metrics (OpenTelemetry). Names follow the OpenTelemetry
 // semantic conventions v1.45.0 (RPC: stable; messaging: development), copied
 // here as the semconv package advises instead of importing its incubating entry.
 // ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ export class PicomNoRespondersError extends PicomError {
  * @publicApi
  */
 export interface PicomBadResponseDetails extends ErrorOptions {
-  /** Why the reply is refused; without it the message is the legacy "Bad JSON response". */
+  /** Why the reply is refused; without it the message is "Bad JSON response", the text old Picom callers raise for it. */
   readonly reason?: string;
   /** The offending value as received, never coerced (the `error` field of an envelope whose error is not a string). */
   readonly raw?: unknown;
