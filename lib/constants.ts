@@ -1,24 +1,29 @@
+import { quote } from './errors/describe-value.js';
+import { CONTROL_LINE } from './protocol/constants.js';
+
 /**
- * Defaults and user-facing message texts, kept in one place so that the core,
- * the Nest layer, the docs and the tests agree on them.
+ * Picom's public contract, in one place so that the core, the Nest layer, the
+ * docs and the tests agree on it: documented defaults (`DEFAULT_*`), limits
+ * (`MAX_*`) and the texts that travel on the wire (`WIRE_MESSAGES`). Every
+ * other text and tunable lives beside the module that uses it.
  */
 
 export const DEFAULT_SERVERS: readonly string[] = ['127.0.0.1:4222'];
 /** Environment variable read for `servers` when the option is absent (comma-separated). */
 export const SERVERS_ENV = 'PICOM_SERVERS';
-/** Per-call request timeout in milliseconds (seed default). */
+/** Per-call request timeout in milliseconds: the original Picom's, so that its callers keep their timeouts. */
 export const DEFAULT_TIMEOUT = 30_000;
 /**
- * Reconnect attempts per server before giving up: for ever. The seed documents
- * 3, but its implementation never applied it, and a service that gives up
- * after a few seconds of broker outage serves nobody.
+ * Reconnect attempts per server before giving up: for ever, because a service
+ * that gives up after a few seconds of broker outage serves nobody (the
+ * original Picom documents 3 but never applied it, so no deployment relies on 3).
  */
 export const DEFAULT_RETRIES = -1;
 /** How long the first connect may take before it fails, in milliseconds. */
 export const DEFAULT_CONNECT_TIMEOUT = 5_000;
 /** How long a handler may run before its caller is answered with an error and its slot freed, in ms; 0 turns it off. */
 export const DEFAULT_HANDLER_TIMEOUT = 60_000;
-/** Seconds of silence after which the broker connection counts as dead (seed default). */
+/** Seconds of silence after which the broker connection counts as dead: the original Picom's `ttl`, with the same meaning. */
 export const DEFAULT_TTL = 30;
 /** How long `close()` waits for in-flight handlers, in milliseconds. */
 export const DEFAULT_GRACE_PERIOD = 10_000;
@@ -95,8 +100,6 @@ export const WIRE_MESSAGES = {
   timedOut: (subject: string) => `Request ${subject} timed out`,
 } as const;
 
-/** nats.js' default max_payload, assumed until the server's INFO says otherwise. */
-export const FALLBACK_MAX_PAYLOAD = 1024 * 1024;
 /** The status NATS puts in the header of a no-responders reply. */
 export const NO_RESPONDERS_STATUS = 503;
 
@@ -171,44 +174,17 @@ export const FOREIGN_OPTION_HINTS: Readonly<Record<string, string>> = Object.fre
   isGlobal: MODULE_ONLY,
 });
 
-/** Characters of a name or subject quoted in a message: a hostile 5,000-character one is not echoed whole. */
-const QUOTED_CHARACTERS = 64;
-const quote = (text: string): string =>
-  text.length <= QUOTED_CHARACTERS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_CHARACTERS))}…`;
-const CONTROL_LINE =
-  "so that it fits in nats-server's control line (4 KiB by default; the server closes a connection that sends a longer line)";
-
-const authorizationFailed = (server: string): string =>
-  `NATS authorization failed at ${server}: check the credentials (token, user/password, NKey or TLS certificate)`;
-
 /** Texts of errors raised locally (never sent by old peers, so free to be precise). */
 export const MESSAGES = {
   // Endpoint lifecycle
-  listenerFailed: (event: string, reason: string) => `Picom: a "${event}" listener threw; ignored: ${reason}`,
   connectPending: (subject: string, timeout: number) =>
     `Not connected to NATS within the ${timeout} ms timeout of the call to ${subject}: the first connect is still under way`,
   lostServing: (reason: string, service: string) =>
     `Picom: ${reason}. Service ${service} no longer receives requests; this process will end with exit code 1 unless something else keeps it running. Restart it, or let it reconnect for ever with retries: -1 (the default)`,
   lostCalling: (reason: string) =>
     `Picom: ${reason}. The next call dials NATS again; retries: -1 (the default) reconnects for ever`,
-  serving: (service: string, server: string, methods: readonly string[]) =>
-    `Picom service ${service} listening on ${server}, queue group ${service}: ${methods.length > 0 ? methods.join(', ') : 'no methods'}`,
-  clientConnected: (name: string, server: string) => `Picom client ${name} connected to ${server}`,
-  noResponders: (subject: string) =>
-    `No service is listening on ${subject} (NATS no responders)`,
-  invalidSubject: (subject: string) =>
-    `Invalid Picom subject ${quote(subject)}: expected "<service>.<method>", two non-empty tokens without spaces or wildcards`,
-  subjectTooLong: (subject: string, bytes: number, limit: number) =>
-    `Picom subject ${quote(subject)} is ${bytes} bytes, over the ${limit}-byte limit on a subject (UTF-8), ${CONTROL_LINE}; nothing was sent`,
-  invalidPattern: (pattern: string) =>
-    `Invalid Picom pattern ${quote(pattern)}: a handler pattern must be one method name, without ".", "*", ">" or spaces`,
-  methodNameTooLong: (method: string, bytes: number, limit: number) =>
-    `Invalid Picom pattern ${quote(method)}: ${bytes} bytes, over the ${limit}-byte limit on a method name (UTF-8), ${CONTROL_LINE}`,
-  payloadTooLarge: (subject: string, size: number, limit: number, headerBytes = 0) =>
-    `Message to ${subject} is ${size} bytes${headerBytes > 0 ? ` (${headerBytes} of them headers)` : ''}, larger than the server's max_payload of ${limit} bytes`,
   replyTooLarge: (size: number, limit: number) =>
     `Reply is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
-  unserializable: (what: string, reason: string) => `Cannot encode ${what} as JSON: ${reason}`,
   /** `value` is already described safely. */
   headersNotRecord: (subject: string, value: string) =>
     `Invalid headers ${value} for ${subject}: expected an object of header names to strings or arrays of strings; nothing was sent`,
@@ -218,8 +194,6 @@ export const MESSAGES = {
   headerNameEmpty: (subject: string) => `Invalid header for ${subject}: a header name cannot be empty; nothing was sent`,
   invalidHeader: (subject: string, name: string, reason: string) =>
     `Invalid header ${name} for ${subject}: ${reason}; names are printable ASCII without spaces or ":", values have no CR or LF; nothing was sent`,
-  notSent: (subject: string, reason: string) => `Not sent to ${subject}: NATS refused the message (${reason})`,
-  badResponse: (subject: string, reason: string) => `Bad response from ${subject}: ${reason}`,
   errorNotString: (kind: string) =>
     `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
   replyHeadersOverLimit: (overflow: string) => `its header block is over the limit, ${overflow}; it was not parsed`,
@@ -233,26 +207,11 @@ export const MESSAGES = {
     `Service ${service} is shutting down: the request did not finish within the ${gracePeriod} ms grace period`,
   handlerTimedOut: (subject: string, handlerTimeout: number) =>
     `Handler for ${subject} did not finish within ${handlerTimeout} ms`,
-  closed: 'Picom connection closed',
-  connectionLost: 'NATS connection closed: reconnect attempts exhausted',
   disconnected: (subject: string) =>
     `Not sent to ${subject}: the NATS connection is down and reconnecting (nats.js would drop the message on its next dial)`,
   notConnected: 'Not connected: call listen()/connect() first',
-  authorization: authorizationFailed,
-  authorizationLost: (server: string) =>
-    `NATS connection closed: authorization failed at ${server} while reconnecting; check the credentials (token, user/password, NKey or TLS certificate)`,
-  permissionDenied: (operation: 'publish' | 'subscribe', subject: string, queue?: string) =>
-    operation === 'publish'
-      ? `NATS permissions violation: this connection's user may not publish to ${JSON.stringify(subject)}`
-      : `NATS permissions violation: this connection's user may not subscribe to ${JSON.stringify(subject)}${queue ? ` in queue group ${JSON.stringify(queue)}` : ''}`,
   inboxDenied: (subject: string) =>
     `NATS permissions violation: this connection's user may not subscribe to its reply inbox ${JSON.stringify(subject)}; allow it or set the "inboxPrefix" option to a prefix the user may subscribe to`,
-  tlsCertificateRefused: (servers: string, code: string) =>
-    `${authorizationFailed(servers)}; the server refused the TLS client certificate (${code})`,
-  tlsHandshakeReset: (servers: string, code: string) =>
-    `${authorizationFailed(servers)}; the server reset the TLS handshake, as it does when it refuses a missing or unaccepted client certificate (${code})`,
-  connectFailed: (servers: string, reason: string) =>
-    `Cannot connect to NATS at ${servers}: ${reason}`,
   portIgnored:
     'The "port" option belongs to the TCP edition of Picom; a NATS service listens on no port, so it is ignored',
   invalidOptions: (value: string) => `Invalid options ${value}: expected an object`,
@@ -310,12 +269,6 @@ export const MESSAGES = {
 
 /** Lines the core logs (never on the wire). */
 export const LOG_MESSAGES = {
-  disconnected: (server: string) => `Picom: disconnected from NATS at ${server}`,
-  reconnected: (server: string) => `Picom: reconnected to NATS at ${server}`,
-  stale: 'Picom: NATS connection is stale (no answer to pings within ttl); reconnecting',
-  slowConsumer: (subject: string, pending: number) => `Picom: slow consumer on ${subject}: ${pending} messages pending`,
-  reported: (text: string) => `Picom: ${text}`,
-  serverError: (text: string) => `Picom: NATS server error: ${text}`,
   inboxFailed: (reason: string) => `Picom: reply inbox failed: ${reason}`,
   replyCallbackThrew: (subject: string, reason: string) => `Picom: reply callback for ${subject} threw: ${reason}`,
   queueDropped: (count: number, service: string) =>
@@ -323,7 +276,6 @@ export const LOG_MESSAGES = {
   subscriptionFailed: (service: string, reason: string) => `Picom: subscription to ${service}.> failed: ${reason}`,
   publishTimedOut: (text: string) => `Picom: ${text} on a publish; its slot is freed and its result will be dropped`,
   publishFailed: (subject: string, reason: string) => `Picom: handler for ${subject} failed on a publish: ${reason}`,
-  replyFailed: (subject: string, reason: string) => `Picom: cannot reply to ${subject}: ${reason}`,
   publishesDropped: (count: number, service: string, maxQueued: number, total: number) =>
     `Picom: ${count} publishes to ${service} dropped: ${maxQueued} messages were already waiting for a handler slot (maxQueued); ${total} dropped since start`,
   headersRefused: (count: number, service: string, latest: string, total: number) =>
@@ -340,8 +292,6 @@ export const LOG_MESSAGES = {
 
 // Discovery: the NATS micro protocol (ADR-32).
 
-/** Subject prefix of the micro protocol's requests: `$SRV.PING`, `$SRV.INFO.<name>`, … */
-export const MICRO_PREFIX = '$SRV';
 /** How long a discovery request collects answers from instances, in milliseconds. */
 export const DEFAULT_DISCOVERY_WAIT = 1_000;
 /** The version a serving endpoint reports when the `version` option is left out (SemVer). */
@@ -375,9 +325,6 @@ export const DISCOVERY_MESSAGES = {
   nameNotListed: (service: string) =>
     `Picom: service ${quote(service)} serves, but is not listed by discovery ($SRV.PING|INFO|STATS): ` +
     'the NATS micro protocol allows only letters, digits, "_" and "-" in a service name; set discovery: false to silence this line',
-  permissionDenied: (service: string, subject: string) =>
-    `Picom: service ${service} serves, but is not listed by discovery: this connection's user may not subscribe to ${JSON.stringify(subject)}. ` +
-    'Allow subscribe on "$SRV.>" for it, or set discovery: false',
   /** `last_error` of the refused bucket for a publish dropped because the queue was full. */
   publishDropped: (service: string) => `Publish to ${service} dropped: too many messages waiting`,
   /** `last_error` of the refused bucket for a publish refused for its header block. */
@@ -396,7 +343,7 @@ export const DISCOVERY_MESSAGES = {
 } as const;
 
 // ---------------------------------------------------------------------------
-// Tracing and metrics (OpenTelemetry, issue 10). Names follow the OpenTelemetry
+// Tracing and metrics (OpenTelemetry). Names follow the OpenTelemetry
 // semantic conventions v1.45.0 (RPC: stable; messaging: development), copied
 // here as the semconv package advises instead of importing its incubating entry.
 // ---------------------------------------------------------------------------

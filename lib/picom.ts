@@ -1,11 +1,13 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { MESSAGES } from './constants.js';
+import { CONNECTION_MESSAGES } from './connection/constants.js';
 import type { PicomEventsMap, PicomStatus } from './connection/picom-status.js';
 import { PicomEndpoint } from './endpoint/picom.endpoint.js';
 import { PicomOptionsError } from './errors/index.js';
 import type { PicomOptions, PicomRequestOptions } from './interfaces/picom-options.interface.js';
 import { callTimeout, resolvePicomOptions, validateServiceName } from './options/picom-options.resolver.js';
 import { encodeBody } from './protocol/envelope.codec.js';
+import { PROTOCOL_MESSAGES } from './protocol/constants.js';
 import { methodRefusal } from './protocol/subject.rules.js';
 import { EndpointStats } from './discovery/endpoint-stats.js';
 import type { PicomRoute, RouteHandler } from './responder/picom.responder.js';
@@ -51,7 +53,7 @@ export class Picom {
       reopens: false,
       // One start-up line: a Picom that serves says so in expose(); one that only calls, here.
       onOpen: (connection) => {
-        if (this.methods.size === 0) resolved.logger.log(MESSAGES.clientConnected(resolved.connection.name as string, connection.server));
+        if (this.methods.size === 0) resolved.logger.log(CONNECTION_MESSAGES.clientConnected(resolved.connection.name as string, connection.server));
       },
     });
   }
@@ -73,7 +75,7 @@ export class Picom {
    */
   async expose(methods: Record<string, PicomMethod>): Promise<void> {
     for (const [method, fn] of Object.entries(methods)) {
-      const refusal = typeof fn === 'function' ? methodRefusal(method) : MESSAGES.invalidPattern(method);
+      const refusal = typeof fn === 'function' ? methodRefusal(method) : PROTOCOL_MESSAGES.invalidPattern(method);
       if (refusal !== undefined) {
         throw new PicomOptionsError(refusal);
       }
@@ -82,7 +84,7 @@ export class Picom {
       this.methods.set(method, { handler: fn as RouteHandler, stats: new EndpointStats() });
     }
     const connection = await this.endpoint.serve({ service: this.name, routes: this.methods });
-    this.endpoint.options.logger.log(MESSAGES.serving(this.name, connection.server, [...this.methods.keys()]));
+    this.endpoint.options.logger.log(CONNECTION_MESSAGES.serving(this.name, connection.server, [...this.methods.keys()]));
   }
 
   /**

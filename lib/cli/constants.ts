@@ -167,3 +167,19 @@ export const CLI_MESSAGES = {
   benchProgress: (seconds: number, calls: number, rate: number, errors: number) =>
     `picom bench: ${seconds.toFixed(0)}s, ${calls} calls, ${Math.round(rate)} calls/s, ${errors} errors`,
 } as const;
+
+/** What the JSON scanner expected where a message stops being JSON, for the CLI's syntax errors. */
+export const JSON_EXPECTED = {
+  digit: 'a digit',
+  closingQuote: 'a closing double quote',
+  noControlCharacter: 'no control character inside a string (write \\n, \\t…)',
+  unicodeDigit: 'a hexadecimal digit of a \\u escape',
+  escape: 'an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX',
+  literal: (word: string) => JSON.stringify(word),
+  value: 'a value (object, array, string, number, true, false or null)',
+  propertyName: 'a property name in double quotes',
+  colon: '":"',
+  objectNext: '"," or "}"',
+  arrayNext: '"," or "]"',
+  end: 'the end of the input',
+} as const;

@@ -1,5 +1,5 @@
 import { connect, errors, type NatsConnection, type Status } from '@nats-io/transport-node';
-import { FALLBACK_MAX_PAYLOAD, LOG_MESSAGES, MESSAGES } from '../constants.js';
+import { CONNECTION_LOG_MESSAGES, CONNECTION_MESSAGES, FALLBACK_MAX_PAYLOAD } from './constants.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomPermissionError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
 import type { PicomEvents } from './picom.events.js';
@@ -120,7 +120,7 @@ export class PicomConnection {
     const logger = this.options.logger;
     switch (status.type) {
       case 'disconnect':
-        logger.warn(LOG_MESSAGES.disconnected(status.server));
+        logger.warn(CONNECTION_LOG_MESSAGES.disconnected(status.server));
         this.setStatus(PicomStatus.DISCONNECTED);
         this.events.emit(PicomEvent.DISCONNECT, status.server);
         break;
@@ -128,7 +128,7 @@ export class PicomConnection {
         this.setStatus(PicomStatus.RECONNECTING);
         break;
       case 'reconnect':
-        logger.log(LOG_MESSAGES.reconnected(status.server));
+        logger.log(CONNECTION_LOG_MESSAGES.reconnected(status.server));
         this.setStatus(PicomStatus.CONNECTED);
         this.events.emit(PicomEvent.RECONNECT, status.server);
         break;
@@ -139,10 +139,10 @@ export class PicomConnection {
         this.onServerError(status.error);
         break;
       case 'staleConnection':
-        logger.warn(LOG_MESSAGES.stale);
+        logger.warn(CONNECTION_LOG_MESSAGES.stale);
         break;
       case 'slowConsumer':
-        logger.warn(LOG_MESSAGES.slowConsumer(status.sub.getSubject(), status.pending));
+        logger.warn(CONNECTION_LOG_MESSAGES.slowConsumer(status.sub.getSubject(), status.pending));
         break;
       default:
         break;
@@ -155,15 +155,15 @@ export class PicomConnection {
     if (err instanceof errors.PermissionViolationError) {
       const denied = permissionError(err);
       reported = denied;
-      this.options.logger.error(LOG_MESSAGES.reported(denied.message));
+      this.options.logger.error(CONNECTION_LOG_MESSAGES.reported(denied.message));
       for (const listener of this.permissionListeners) {
         listener(denied);
       }
     } else if (isAuthorizationError(err)) {
-      reported = new PicomConnectionError(MESSAGES.authorization(this.nc.getServer()), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
-      this.options.logger.error(LOG_MESSAGES.reported(`${reported.message} (${err.message})`));
+      reported = new PicomConnectionError(CONNECTION_MESSAGES.authorization(this.nc.getServer()), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+      this.options.logger.error(CONNECTION_LOG_MESSAGES.reported(`${reported.message} (${err.message})`));
     } else {
-      this.options.logger.error(LOG_MESSAGES.serverError(err.message));
+      this.options.logger.error(CONNECTION_LOG_MESSAGES.serverError(err.message));
     }
     this.events.emit(PicomEvent.ERROR, reported);
   }
@@ -173,9 +173,9 @@ export class PicomConnection {
     let reason: PicomConnectionError | undefined;
     if (err && isAuthorizationError(err)) {
       // nats.js gives up after the same authorization error twice in a row, whatever `retries` says.
-      reason = new PicomConnectionError(MESSAGES.authorizationLost(this.options.servers.join(', ')), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+      reason = new PicomConnectionError(CONNECTION_MESSAGES.authorizationLost(this.options.servers.join(', ')), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
     } else if (err) {
-      reason = new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST, { cause: err });
+      reason = new PicomConnectionError(CONNECTION_MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST, { cause: err });
     }
     this.permissionListeners.clear();
     this.setStatus(PicomStatus.CLOSED);
@@ -209,19 +209,19 @@ const TLS_CERTIFICATE_REFUSED = /^ERR_SSL_[\w/]*ALERT_(BAD_CERTIFICATE|CERTIFICA
 function connectError(err: unknown, servers: string[], tls: boolean): PicomConnectionError {
   const where = servers.join(', ');
   if (isAuthorizationError(err)) {
-    return new PicomConnectionError(MESSAGES.authorization(where), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+    return new PicomConnectionError(CONNECTION_MESSAGES.authorization(where), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TLS_CERTIFICATE_REFUSED.test(code)) {
-    return new PicomConnectionError(MESSAGES.tlsCertificateRefused(where, code), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+    return new PicomConnectionError(CONNECTION_MESSAGES.tlsCertificateRefused(where, code), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   // A server refusing the client certificate sends an alert and closes; when
   // the client is writing at that moment, the reset arrives before the alert.
   if (code === 'ECONNRESET' && tls) {
-    return new PicomConnectionError(MESSAGES.tlsHandshakeReset(where, code), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
+    return new PicomConnectionError(CONNECTION_MESSAGES.tlsHandshakeReset(where, code), PicomConnectionErrorCode.AUTHORIZATION, { cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
-  return new PicomConnectionError(MESSAGES.connectFailed(where, reason), PicomConnectionErrorCode.CONNECT_FAILED, { cause: err });
+  return new PicomConnectionError(CONNECTION_MESSAGES.connectFailed(where, reason), PicomConnectionErrorCode.CONNECT_FAILED, { cause: err });
 }
 
 function isAuthorizationError(err: unknown): boolean {
@@ -232,5 +232,5 @@ function isAuthorizationError(err: unknown): boolean {
 function permissionError(err: InstanceType<typeof errors.PermissionViolationError>): PicomPermissionError {
   const operation = err.operation === 'subscription' ? 'subscribe' : 'publish';
   const queue = err.queue || undefined;
-  return new PicomPermissionError(MESSAGES.permissionDenied(operation, err.subject, queue), operation, err.subject, queue, { cause: err });
+  return new PicomPermissionError(CONNECTION_MESSAGES.permissionDenied(operation, err.subject, queue), operation, err.subject, queue, { cause: err });
 }

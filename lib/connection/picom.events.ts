@@ -1,4 +1,4 @@
-import { MESSAGES } from '../constants.js';
+import { CONNECTION_MESSAGES } from './constants.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import type { PicomEventsMap } from './picom-status.js';
 
@@ -47,7 +47,7 @@ export class PicomEvents {
 
   private report(event: keyof PicomEventsMap, err: unknown): void {
     try {
-      this.logger.error(MESSAGES.listenerFailed(event, err instanceof Error ? (err.stack ?? err.message) : String(err)));
+      this.logger.error(CONNECTION_MESSAGES.listenerFailed(event, err instanceof Error ? (err.stack ?? err.message) : String(err)));
     } catch {
       // A logger that throws has nowhere left to report to.
     }

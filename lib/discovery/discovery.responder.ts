@@ -1,5 +1,7 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { DISCOVERY_MESSAGES, LOG_MESSAGES, MAX_REPLY_SUBJECT_BYTES, MICRO_PREFIX } from '../constants.js';
+import { MAX_REPLY_SUBJECT_BYTES } from '../constants.js';
+import { PROTOCOL_MESSAGES } from '../protocol/constants.js';
+import { MICRO_MESSAGES, MICRO_PREFIX } from './micro.constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import { describeError } from '../errors/describe-value.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
@@ -67,7 +69,7 @@ export class DiscoveryResponder {
       }
       const refused = this.subscriptions.find((subscription) => subscription.isClosed());
       if (refused !== undefined && !this.stopped) {
-        this.logger.warn(DISCOVERY_MESSAGES.permissionDenied(name, refused.getSubject()));
+        this.logger.warn(MICRO_MESSAGES.permissionDenied(name, refused.getSubject()));
         this.stop();
         return false;
       }
@@ -116,7 +118,7 @@ export class DiscoveryResponder {
     try {
       this.connection.nc.publish(reply, data);
     } catch (publishErr) {
-      this.logger.error(LOG_MESSAGES.replyFailed(subject, describeError(publishErr)));
+      this.logger.error(PROTOCOL_MESSAGES.replyFailed(subject, describeError(publishErr)));
     }
   }
 

@@ -1,7 +1,8 @@
 import { Empty, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
-import { DEFAULT_DISCOVERY_WAIT, DISCOVERY_MESSAGES, MICRO_PREFIX } from '../constants.js';
+import { DEFAULT_DISCOVERY_WAIT, DISCOVERY_MESSAGES } from '../constants.js';
 import { PicomOptionsError } from '../errors/index.js';
 import { isValidToken } from '../protocol/subject.rules.js';
+import { MICRO_PREFIX } from './micro.constants.js';
 import { MICRO_TYPES, type MicroResponses, type MicroVerb } from './micro.documents.js';
 
 /**

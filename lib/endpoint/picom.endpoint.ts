@@ -1,5 +1,6 @@
 import { nuid, type NatsConnection } from '@nats-io/transport-node';
 import { DISCOVERY_MESSAGES, MESSAGES } from '../constants.js';
+import { CONNECTION_MESSAGES } from '../connection/constants.js';
 import { PicomConnection } from '../connection/picom.connection.js';
 import { PicomEvents } from '../connection/picom.events.js';
 import { PicomEvent, PicomStatus, type PicomEventsMap } from '../connection/picom-status.js';
@@ -138,7 +139,7 @@ export class PicomEndpoint {
       throw PicomConnectionError.closed();
     }
     if (connection.isClosed) {
-      throw new PicomConnectionError(MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
+      throw new PicomConnectionError(CONNECTION_MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
     }
     this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options, this.options.tracing);
     return this.requester;

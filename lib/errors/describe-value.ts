@@ -40,3 +40,11 @@ export function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
+
+/** Characters of a name or subject quoted in a message: a hostile 5,000-character one is not echoed whole. */
+const QUOTED_CHARACTERS = 64;
+
+/** `text` as a JSON string, cut to its first `QUOTED_CHARACTERS` characters and an ellipsis when longer. */
+export function quote(text: string): string {
+  return text.length <= QUOTED_CHARACTERS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_CHARACTERS))}…`;
+}

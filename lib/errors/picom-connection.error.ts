@@ -1,4 +1,4 @@
-import { MESSAGES } from '../constants.js';
+import { ERROR_MESSAGES } from './constants.js';
 import { PicomError } from './picom.error.js';
 
 /**
@@ -42,7 +42,7 @@ export class PicomConnectionError extends PicomError {
 
   /** What calls made on, or pending at, a closed endpoint fail with. */
   static closed(options?: ErrorOptions): PicomConnectionError {
-    return new PicomConnectionError(MESSAGES.closed, PicomConnectionErrorCode.CLOSED, options);
+    return new PicomConnectionError(ERROR_MESSAGES.closed, PicomConnectionErrorCode.CLOSED, options);
   }
 }
 

@@ -1,4 +1,5 @@
-import { MESSAGES, WIRE_MESSAGES } from '../constants.js';
+import { WIRE_MESSAGES } from '../constants.js';
+import { ERROR_MESSAGES } from './constants.js';
 import { subjectRefusal } from '../protocol/subject.rules.js';
 import { PicomError } from './picom.error.js';
 
@@ -24,7 +25,7 @@ export class PicomTimeoutError extends PicomError {
  */
 export class PicomNoRespondersError extends PicomError {
   constructor(readonly subject: string) {
-    super(MESSAGES.noResponders(subject));
+    super(ERROR_MESSAGES.noResponders(subject));
   }
 }
 
@@ -34,7 +35,7 @@ export class PicomNoRespondersError extends PicomError {
  * @publicApi
  */
 export interface PicomBadResponseDetails extends ErrorOptions {
-  /** Why the reply is refused; without it the message is the legacy "Bad JSON response". */
+  /** Why the reply is refused; without it the message is "Bad JSON response", the text old Picom callers raise for it. */
   readonly reason?: string;
   /** The offending value as received, never coerced (the `error` field of an envelope whose error is not a string). */
   readonly raw?: unknown;
@@ -55,7 +56,7 @@ export class PicomBadResponseError extends PicomError {
     details?: PicomBadResponseDetails,
   ) {
     super(
-      details?.reason === undefined ? WIRE_MESSAGES.BAD_JSON_RESPONSE : MESSAGES.badResponse(subject, details.reason),
+      details?.reason === undefined ? WIRE_MESSAGES.BAD_JSON_RESPONSE : ERROR_MESSAGES.badResponse(subject, details.reason),
       details,
     );
     if (details !== undefined && 'raw' in details) {
@@ -90,7 +91,7 @@ export class PicomPayloadTooLargeError extends PicomError {
     /** Of `size`, the bytes of the encoded header block. */
     readonly headerBytes = 0,
   ) {
-    super(MESSAGES.payloadTooLarge(subject, size, limit, headerBytes));
+    super(ERROR_MESSAGES.payloadTooLarge(subject, size, limit, headerBytes));
   }
 }
 

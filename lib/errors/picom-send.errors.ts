@@ -1,4 +1,4 @@
-import { MESSAGES } from '../constants.js';
+import { ERROR_MESSAGES } from './constants.js';
 import { PicomError } from './picom.error.js';
 
 /**
@@ -32,6 +32,6 @@ export class PicomSendError extends PicomError {
     readonly subject: string,
     options: ErrorOptions & { cause: unknown },
   ) {
-    super(MESSAGES.notSent(subject, options.cause instanceof Error ? options.cause.message : String(options.cause)), options);
+    super(ERROR_MESSAGES.notSent(subject, options.cause instanceof Error ? options.cause.message : String(options.cause)), options);
   }
 }

@@ -1,4 +1,5 @@
 import { MESSAGES } from '../constants.js';
+import { PROTOCOL_MESSAGES } from './constants.js';
 import { kindOf } from '../errors/describe-value.js';
 import { PicomBadResponseError, PicomEncodeError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
 import { joinBytes, toBytes } from './bytes.js';
@@ -29,7 +30,7 @@ export function encodeBody(message: unknown, what: string): string {
   try {
     return encodeRequest(message);
   } catch (err) {
-    throw new PicomEncodeError(MESSAGES.unserializable(what, (err as Error).message), { cause: err });
+    throw new PicomEncodeError(PROTOCOL_MESSAGES.unserializable(what, (err as Error).message), { cause: err });
   }
 }
 

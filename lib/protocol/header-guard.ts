@@ -1,4 +1,5 @@
 import type { Msg } from '@nats-io/transport-node';
+import { PROTOCOL_MESSAGES } from './constants.js';
 
 /** What a message may carry in headers before anything parses them. */
 export interface HeaderLimits {
@@ -32,7 +33,7 @@ export function headerOverflow(msg: Msg, limits: HeaderLimits): string | undefin
     return undefined;
   }
   if (end > limits.maxHeaderBytes) {
-    return `${end} bytes of headers, more than the ${limits.maxHeaderBytes} allowed (maxHeaderBytes)`;
+    return PROTOCOL_MESSAGES.headerBytesOver(end, limits.maxHeaderBytes);
   }
   const data = raw._rdata;
   if (!(data instanceof Uint8Array)) {
@@ -44,7 +45,7 @@ export function headerOverflow(msg: Msg, limits: HeaderLimits): string | undefin
     if (data[i] === LF) lines++;
   }
   if (lines > limits.maxHeaderCount) {
-    return `${lines} header lines, more than the ${limits.maxHeaderCount} allowed (maxHeaderCount)`;
+    return PROTOCOL_MESSAGES.headerLinesOver(lines, limits.maxHeaderCount);
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
-import { MAX_METHOD_NAME_BYTES, MAX_SUBJECT_BYTES, MESSAGES } from '../constants.js';
+import { MAX_METHOD_NAME_BYTES, MAX_SUBJECT_BYTES } from '../constants.js';
+import { PROTOCOL_MESSAGES } from './constants.js';
 
 /**
  * What a Picom subject and method name may look like. A caller addresses
@@ -49,14 +50,14 @@ export function bytesOver(text: string, limit: number): number | undefined {
 /** Why a caller refuses `subject`, for its `PicomSubjectError`: the limit when only the length is wrong. */
 export function subjectRefusal(subject: string): string {
   const bytes = SUBJECT.test(subject) ? bytesOver(subject, MAX_SUBJECT_BYTES) : undefined;
-  return bytes === undefined ? MESSAGES.invalidSubject(subject) : MESSAGES.subjectTooLong(subject, bytes, MAX_SUBJECT_BYTES);
+  return bytes === undefined ? PROTOCOL_MESSAGES.invalidSubject(subject) : PROTOCOL_MESSAGES.subjectTooLong(subject, bytes, MAX_SUBJECT_BYTES);
 }
 
 /** Why `method` cannot be served (not one token, or over `MAX_METHOD_NAME_BYTES`), or `undefined`. */
 export function methodRefusal(method: string): string | undefined {
   if (!isValidToken(method)) {
-    return MESSAGES.invalidPattern(method);
+    return PROTOCOL_MESSAGES.invalidPattern(method);
   }
   const bytes = bytesOver(method, MAX_METHOD_NAME_BYTES);
-  return bytes === undefined ? undefined : MESSAGES.methodNameTooLong(method, bytes, MAX_METHOD_NAME_BYTES);
+  return bytes === undefined ? undefined : PROTOCOL_MESSAGES.methodNameTooLong(method, bytes, MAX_METHOD_NAME_BYTES);
 }

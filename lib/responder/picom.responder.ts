@@ -9,11 +9,13 @@ import {
   TELEMETRY_OUTCOMES,
   WIRE_MESSAGES,
 } from '../constants.js';
+import { CONNECTION_MESSAGES } from '../connection/constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import { DeadlineMap } from '../deadlines/deadline-map.js';
 import { PicomPermissionError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
+import { PROTOCOL_MESSAGES } from '../protocol/constants.js';
 import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import {
   BAD_REQUEST,
@@ -213,7 +215,7 @@ export class PicomResponder {
     if (subscription.isClosed()) {
       // The server refused the subscription (its -ERR comes before the PONG): nothing would ever arrive.
       const cause = await subscription.closed;
-      throw new PicomPermissionError(MESSAGES.permissionDenied('subscribe', subject, service), 'subscribe', subject, service, { cause });
+      throw new PicomPermissionError(CONNECTION_MESSAGES.permissionDenied('subscribe', subject, service), 'subscribe', subject, service, { cause });
     }
   }
 
@@ -526,7 +528,7 @@ export class PicomResponder {
       // Encoded once, here: the size check and the publish share the bytes.
       data = encodeSuccess(value);
     } catch (err) {
-      failure = MESSAGES.unserializable('the reply', (err as Error).message);
+      failure = PROTOCOL_MESSAGES.unserializable('the reply', (err as Error).message);
       data = toBytes(encodeFailure(failure));
     }
     const limit = this.connection.maxPayload;
@@ -550,7 +552,7 @@ export class PicomResponder {
     try {
       body = this.encodeError(err);
     } catch (encodeErr) {
-      body = encodeFailure(MESSAGES.unserializable('the error', String(encodeErr)));
+      body = encodeFailure(PROTOCOL_MESSAGES.unserializable('the error', String(encodeErr)));
     }
     this.reply(msg, body);
     return body;
@@ -576,7 +578,7 @@ export class PicomResponder {
     try {
       this.connection.nc.publish(reply, data);
     } catch (err) {
-      this.options.logger.error(LOG_MESSAGES.replyFailed(msg.subject, describeError(err)));
+      this.options.logger.error(PROTOCOL_MESSAGES.replyFailed(msg.subject, describeError(err)));
     }
   }
 

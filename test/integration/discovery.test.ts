@@ -7,6 +7,7 @@ import { Svcm, type ServiceClient } from '@nats-io/services';
 import { Picom, PicomRemoteError } from 'picom';
 import { PicomServer } from 'picom/nest';
 import { DISCOVERY_MESSAGES, MAX_LAST_ERROR_CHARS, WIRE_MESSAGES } from '../../lib/constants.js';
+import { MICRO_MESSAGES } from '../../lib/discovery/micro.constants.js';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
 import { CapturingLogger, outcome, sleep } from '../fixtures/picom-test.helpers.js';
@@ -339,7 +340,7 @@ describe('discovery without permission to subscribe to $SRV.>', () => {
       await svc.expose({ open: () => 'served' });
       assert.equal(await caller.request('locked.open'), 'served');
       const warnings = logger.lines.filter((l) => l.level === 'warn').map((l) => l.text);
-      assert.deepEqual(warnings, [DISCOVERY_MESSAGES.permissionDenied('locked', '$SRV.*')]);
+      assert.deepEqual(warnings, [MICRO_MESSAGES.permissionDenied('locked', '$SRV.*')]);
       assert.match(warnings[0]!, /\$SRV\.>.*discovery: false/);
       assert.equal(await caller.request('locked.open'), 'served');
     } finally {

@@ -1,3 +1,5 @@
+import { JSON_EXPECTED } from '../constants.js';
+
 /**
  * Where a text stops being JSON, and what was expected there. Node 20's
  * `JSON.parse` names a position for some errors only, and quotes the whole
@@ -22,8 +24,6 @@ class Stop {
   ) {}
 }
 
-const END = 'the end of the input';
-
 /** The first syntax error in `text`, or `undefined` when it is JSON (or too deeply nested to scan). */
 export function locateJsonError(text: string): JsonErrorLocation | undefined {
   let i = 0;
@@ -36,7 +36,7 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
   const digits = (): void => {
     const start = i;
     while (i < text.length && text[i]! >= '0' && text[i]! <= '9') i++;
-    if (i === start) fail('a digit');
+    if (i === start) fail(JSON_EXPECTED.digit);
   };
   const number = (): void => {
     if (text[i] === '-') i++;
@@ -55,23 +55,23 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
   const string = (): void => {
     i++;
     for (;;) {
-      if (i >= text.length) fail('a closing double quote');
+      if (i >= text.length) fail(JSON_EXPECTED.closingQuote);
       const c = text[i]!;
       if (c === '"') {
         i++;
         return;
       }
-      if (c < ' ') fail('no control character inside a string (write \\n, \\t…)');
+      if (c < ' ') fail(JSON_EXPECTED.noControlCharacter);
       if (c === '\\') {
         i++;
         const escape = text[i];
         if (escape === 'u') {
           for (let k = 0; k < 4; k++) {
             i++;
-            if (!/^[0-9a-fA-F]$/.test(text[i] ?? '')) fail('a hexadecimal digit of a \\u escape');
+            if (!/^[0-9a-fA-F]$/.test(text[i] ?? '')) fail(JSON_EXPECTED.unicodeDigit);
           }
         } else if (escape === undefined || !'"\\/bfnrt'.includes(escape)) {
-          fail('an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX');
+          fail(JSON_EXPECTED.escape);
         }
       }
       i++;
@@ -79,7 +79,7 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
   };
   const literal = (word: string): void => {
     for (const letter of word) {
-      if (text[i] !== letter) fail(`${JSON.stringify(word)}`);
+      if (text[i] !== letter) fail(JSON_EXPECTED.literal(word));
       i++;
     }
   };
@@ -93,7 +93,7 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
     else if (c === 't') literal('true');
     else if (c === 'f') literal('false');
     else if (c === 'n') literal('null');
-    else fail('a value (object, array, string, number, true, false or null)');
+    else fail(JSON_EXPECTED.value);
   };
   const object = (): void => {
     i++;
@@ -104,10 +104,10 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
     }
     for (;;) {
       skipSpace();
-      if (text[i] !== '"') fail('a property name in double quotes');
+      if (text[i] !== '"') fail(JSON_EXPECTED.propertyName);
       string();
       skipSpace();
-      if (text[i] !== ':') fail('":"');
+      if (text[i] !== ':') fail(JSON_EXPECTED.colon);
       i++;
       value();
       skipSpace();
@@ -115,7 +115,7 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
       else if (text[i] === '}') {
         i++;
         return;
-      } else fail('"," or "}"');
+      } else fail(JSON_EXPECTED.objectNext);
     }
   };
   const array = (): void => {
@@ -132,20 +132,20 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
       else if (text[i] === ']') {
         i++;
         return;
-      } else fail('"," or "]"');
+      } else fail(JSON_EXPECTED.arrayNext);
     }
   };
   try {
     value();
     skipSpace();
-    if (i < text.length) fail(END);
+    if (i < text.length) fail(JSON_EXPECTED.end);
     return undefined;
   } catch (err) {
     if (!(err instanceof Stop)) return undefined; // a stack overflow: nesting too deep to scan
     const before = text.slice(0, err.position);
     const line = before.split('\n').length;
     const column = err.position - (before.lastIndexOf('\n') + 1) + 1;
-    const found = err.position >= text.length ? END : JSON.stringify(text[err.position]);
+    const found = err.position >= text.length ? JSON_EXPECTED.end : JSON.stringify(text[err.position]);
     return { position: err.position, line, column, found, expected: err.expected };
   }
 }

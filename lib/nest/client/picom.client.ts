@@ -3,6 +3,7 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rxjs';
 import { MESSAGES } from '../../constants.js';
+import { CONNECTION_MESSAGES } from '../../connection/constants.js';
 import type { PicomStatus, PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
 import { PicomConnectionError, PicomError } from '../../errors/index.js';
@@ -53,7 +54,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     this.endpoint = new PicomEndpoint(this.resolved, {
       calls: true,
       reopens: true,
-      onOpen: (connection) => this.resolved.logger.log(MESSAGES.clientConnected(this.resolved.connection.name as string, connection.server)),
+      onOpen: (connection) => this.resolved.logger.log(CONNECTION_MESSAGES.clientConnected(this.resolved.connection.name as string, connection.server)),
     });
     this.endpoint.on('status', (status) => this._status$.next(status));
   }

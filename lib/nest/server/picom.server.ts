@@ -2,11 +2,12 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, type Observable } from 'rxjs';
-import { MESSAGES } from '../../constants.js';
+import { CONNECTION_MESSAGES } from '../../connection/constants.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
 import { PicomOptionsError } from '../../errors/index.js';
 import { requireOptionsObject, resolvePicomOptions, validateServiceName } from '../../options/picom-options.resolver.js';
+import { PROTOCOL_MESSAGES } from '../../protocol/constants.js';
 import { methodRefusal } from '../../protocol/subject.rules.js';
 import { isPromiseLike } from '../../responder/handler-result.js';
 import { EndpointStats } from '../../discovery/endpoint-stats.js';
@@ -78,7 +79,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
         encodeError: encodeRpcError,
         unwrap: lastValue,
       });
-      this.endpoint.options.logger.log(MESSAGES.serving(this.service, connection.server, [...this.routes.keys()]));
+      this.endpoint.options.logger.log(CONNECTION_MESSAGES.serving(this.service, connection.server, [...this.routes.keys()]));
       callback();
     } catch (err) {
       // A refused subscription leaves an open connection that serves nothing: close it.
@@ -117,7 +118,7 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   /** Checks every pattern is one method token within its length limit and builds the route table. */
   private bindRoutes(): void {
     if (this.objectPatterns.length > 0) {
-      throw new PicomOptionsError(MESSAGES.invalidPattern(this.objectPatterns[0] as string));
+      throw new PicomOptionsError(PROTOCOL_MESSAGES.invalidPattern(this.objectPatterns[0] as string));
     }
     this.routes.clear();
     for (const [pattern, handler] of this.messageHandlers) {
