@@ -20,12 +20,15 @@ export const STACKS: readonly StackInfo[] = [
   { id: 'picom-plain', label: 'Picom, plain path', server: 'picom-plain.server.js', client: 'picom-plain.client.js' },
   { id: 'picom-nest-off', label: 'Picom, Nest path, discovery off', server: 'picom-nest-off.server.js', client: 'picom-nest.client.js', optional: true },
   { id: 'picom-plain-off', label: 'Picom, plain path, discovery off', server: 'picom-plain-off.server.js', client: 'picom-plain.client.js', optional: true },
-  // Tracing (issue 10). The default Picom stacks are "API installed, no SDK registered".
+  // The default handlers are `async`, as users write them; these return the value directly.
+  { id: 'picom-nest-sync', label: 'Picom, Nest path, synchronous handler', server: 'picom-nest-sync.server.js', client: 'picom-nest.client.js', optional: true },
+  { id: 'picom-plain-sync', label: 'Picom, plain path, synchronous handler', server: 'picom-plain-sync.server.js', client: 'picom-plain.client.js', optional: true },
+  // The default Picom stacks are "API installed, no SDK registered".
   { id: 'picom-nest-notrace', label: 'Picom, Nest path, tracing off', server: 'picom-nest-notrace.server.js', client: 'picom-nest-notrace.client.js', optional: true },
   { id: 'picom-plain-notrace', label: 'Picom, plain path, tracing off', server: 'picom-plain-notrace.server.js', client: 'picom-plain-notrace.client.js', optional: true },
   { id: 'picom-nest-otel', label: 'Picom, Nest path, OTel SDK (no-op exporter)', server: 'picom-nest-otel.server.js', client: 'picom-nest-otel.client.js', optional: true },
   { id: 'picom-plain-otel', label: 'Picom, plain path, OTel SDK (no-op exporter)', server: 'picom-plain-otel.server.js', client: 'picom-plain-otel.client.js', optional: true },
-  // Both off: the reference for "discovery on and tracing present without an SDK" (issue 12).
+  // Both off: the reference for "discovery on and tracing present without an SDK".
   { id: 'picom-nest-bare', label: 'Picom, Nest path, discovery and tracing off', server: 'picom-nest-bare.server.js', client: 'picom-nest-notrace.client.js', optional: true },
   { id: 'picom-plain-bare', label: 'Picom, plain path, discovery and tracing off', server: 'picom-plain-bare.server.js', client: 'picom-plain-notrace.client.js', optional: true },
 ];

@@ -8,9 +8,9 @@ import type { BenchServer } from './types.js';
 /** Stack 3, server: a Nest app on Nest's built-in NATS transport. */
 @Controller()
 class NatsBenchController {
-  // The handler as Nest's docs write one: plain argument, plain return value.
+  // The same `async` handler as the Picom Nest stack, so that both transports settle the same promise.
   @MessagePattern(SUBJECT)
-  add(message: AddRequest): AddReply {
+  async add(message: AddRequest): Promise<AddReply> {
     return add(message);
   }
 }
