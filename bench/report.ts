@@ -33,7 +33,7 @@ export const METRICS: readonly Metric[] = [
   { id: 'serverRss', header: 'Server RSS peak (MiB)', digits: 1, pick: (r) => r.serverRssPeak / MiB },
 ];
 
-function metric(id: string): Metric {
+export function metric(id: string): Metric {
   return METRICS.find((m) => m.id === id)!;
 }
 
@@ -60,15 +60,20 @@ export function medianOf(runs: readonly RunMeasurement[], scenario: string, stac
   return median(runs.filter((r) => r.scenario === scenario && r.stack === stack).map((r) => m.pick(r) ?? NaN));
 }
 
-/** Median over rounds of `stack / reference` within the same round. */
-export function pairedRatio(runs: readonly RunMeasurement[], scenario: string, stack: string, reference: string, m: Metric): number {
+/** `stack / reference` of each round that measured both, in round order. */
+export function roundRatios(runs: readonly RunMeasurement[], scenario: string, stack: string, reference: string, m: Metric): number[] {
   const ratios: number[] = [];
   for (const run of runs) {
     if (run.scenario !== scenario || run.stack !== stack) continue;
     const ref = runs.find((r) => r.scenario === scenario && r.stack === reference && r.round === run.round);
     if (ref) ratios.push(ratio(m.pick(run) ?? NaN, m.pick(ref) ?? NaN));
   }
-  return median(ratios);
+  return ratios;
+}
+
+/** Median over rounds of `stack / reference` within the same round. */
+export function pairedRatio(runs: readonly RunMeasurement[], scenario: string, stack: string, reference: string, m: Metric): number {
+  return median(roundRatios(runs, scenario, stack, reference, m));
 }
 
 /** The figures of a run, for the JSON: scenario → stack → metric → { median, ratio to the baseline }. */
@@ -89,16 +94,20 @@ export function summarize(runs: readonly RunMeasurement[]): Record<string, Recor
   return out;
 }
 
-function fmt(value: number, digits = 0): string {
+export function fmt(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return '–';
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function label(id: string): string {
-  return STACKS.find((s) => s.id === id)?.label ?? id;
+/** The table label of a stack id, or of an A/B run's `<stack>@<tag>`. */
+export function label(id: string): string {
+  const at = id.indexOf('@');
+  const stack = at < 0 ? id : id.slice(0, at);
+  const name = STACKS.find((s) => s.id === stack)?.label ?? stack;
+  return at < 0 ? name : `${name} @${id.slice(at + 1)}`;
 }
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? ':--' : '--:'))), ...rows.map(line)].join('\n');
 }

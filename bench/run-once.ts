@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { WORKING_TREE, runId, type PackageSide } from './ab/package-side.js';
 import { Child } from './child.js';
 import type { ClientConfig, ClientResult, ServerConfig, ServerResult, Snapshot, TimeoutCheck } from './protocol.js';
 import type { Settings, Scenario } from './settings.js';
@@ -47,18 +48,18 @@ export interface SoakMeasurement {
   errors: number;
 }
 
-function execArgv(settings: Settings, extra: string[] = []): string[] {
+function execArgv(settings: Settings, side: PackageSide, extra: string[] = []): string[] {
   if (settings.profileDir) {
     mkdirSync(settings.profileDir, { recursive: true });
     // Read by profiler.ts in the child: it profiles the measured window only.
     process.env['PICOM_BENCH_PROFILE_DIR'] = settings.profileDir;
   }
-  return extra;
+  return [...side.execArgv, ...extra];
 }
 
-function startServer(stack: StackInfo, url: string, name: string, argv: string[]): Child {
-  const config: ServerConfig = { name: `${name}-server`, stack: stack.id, serverModule: stack.server, url };
-  return new Child(`${name} server`, join(HERE, 'server.js'), config, argv);
+function startServer(stack: StackInfo, side: PackageSide, url: string, name: string, argv: string[]): Child {
+  const config: ServerConfig = { name: `${name}-server`, stack: runId(stack.id, side), serverModule: stack.server, url };
+  return new Child(`${name} server`, join(HERE, 'server.js'), config, argv, side.env);
 }
 
 function find(marks: Snapshot[], label: string, who: string): Snapshot {
@@ -72,7 +73,10 @@ async function markAll(children: Child[], label: string): Promise<void> {
   await Promise.all(children.map((child) => child.next('marked')));
 }
 
-/** Spawns one server and the scenario's clients, measures a throughput window, then latency. */
+/**
+ * Spawns one server and the scenario's clients, measures a throughput window,
+ * then latency. `side` picks the build of the package the children load.
+ */
 export async function runThroughput(
   stack: StackInfo,
   scenario: Scenario,
@@ -81,16 +85,18 @@ export async function runThroughput(
   url: string,
   brokerPid: number,
   timeoutCheck: readonly number[],
+  side: PackageSide = WORKING_TREE,
 ): Promise<RunMeasurement> {
-  const name = `${scenario.id}-r${round}-${stack.id}`;
-  const server = startServer(stack, url, name, execArgv(settings));
+  const id = runId(stack.id, side);
+  const name = `${scenario.id}-r${round}-${id}`;
+  const server = startServer(stack, side, url, name, execArgv(settings, side));
   const clients: Child[] = [];
   try {
     // Clients start while the server boots: they only connect to NATS until `go`.
     for (let i = 0; i < scenario.clients; i++) {
       const config: ClientConfig = {
         name: `${name}-client${i}`,
-        stack: stack.id,
+        stack: id,
         clientModule: stack.client,
         url,
         payloadBytes: scenario.payloadBytes,
@@ -99,7 +105,7 @@ export async function runThroughput(
         latencyCalls: i === 0 ? scenario.latencyCalls : 0,
         timeoutCheck: i === 0 ? [...timeoutCheck] : [],
       };
-      clients.push(new Child(`${name} client ${i}`, join(HERE, 'client.js'), config, execArgv(settings)));
+      clients.push(new Child(`${name} client ${i}`, join(HERE, 'client.js'), config, execArgv(settings, side), side.env));
     }
     await Promise.all([server, ...clients].map((c) => c.next('ready', 60_000)));
     for (const client of clients) client.send({ type: 'go' });
@@ -117,7 +123,7 @@ export async function runThroughput(
     // The children exit by themselves; the next run need not wait for that.
     server.release();
     for (const client of clients) client.release();
-    return measure(stack, scenario, round, serverResult, clientResults, brokerCpu);
+    return measure(id, scenario, round, serverResult, clientResults, brokerCpu);
   } catch (err) {
     server.kill();
     for (const client of clients) client.kill();
@@ -126,7 +132,7 @@ export async function runThroughput(
 }
 
 function measure(
-  stack: StackInfo,
+  id: string,
   scenario: Scenario,
   round: number,
   server: ServerResult,
@@ -150,7 +156,7 @@ function measure(
   const sEnd = find(server.marks, 'end', 'server');
   const first = clients[0]!;
   const measurement: RunMeasurement = {
-    stack: stack.id,
+    stack: id,
     scenario: scenario.id,
     round,
     throughput,
@@ -188,15 +194,22 @@ function measure(
 }
 
 /** Runs `calls` calls (1000 in flight) between two heap marks taken after full GCs in both processes. */
-export async function runSoak(stack: StackInfo, settings: Settings, url: string, inFlight: number): Promise<SoakMeasurement> {
-  const name = `soak-${stack.id}`;
-  const server = startServer(stack, url, name, execArgv(settings, ['--expose-gc']));
+export async function runSoak(
+  stack: StackInfo,
+  settings: Settings,
+  url: string,
+  inFlight: number,
+  side: PackageSide = WORKING_TREE,
+): Promise<SoakMeasurement> {
+  const id = runId(stack.id, side);
+  const name = `soak-${id}`;
+  const server = startServer(stack, side, url, name, execArgv(settings, side, ['--expose-gc']));
   let client: Child | undefined;
   try {
     await server.next('ready', 60_000);
     const config: ClientConfig = {
       name: `${name}-client`,
-      stack: stack.id,
+      stack: id,
       clientModule: stack.client,
       url,
       payloadBytes: 0,
@@ -206,7 +219,7 @@ export async function runSoak(stack: StackInfo, settings: Settings, url: string,
       timeoutCheck: [],
       soak: { warmup: Math.min(100_000, Math.max(10_000, settings.soakCalls / 10)), calls: settings.soakCalls },
     };
-    const soakClient = new Child(`${name} client`, join(HERE, 'client.js'), config, execArgv(settings, ['--expose-gc']));
+    const soakClient = new Child(`${name} client`, join(HERE, 'client.js'), config, execArgv(settings, side, ['--expose-gc']), side.env);
     client = soakClient;
     soakClient.onWantMark = (label) => {
       // The server first, so its GC is done before the client goes on.
@@ -224,7 +237,7 @@ export async function runSoak(stack: StackInfo, settings: Settings, url: string,
     const sBefore = find(serverResult.marks, 'before', 'soak server');
     const sAfter = find(serverResult.marks, 'after', 'soak server');
     return {
-      stack: stack.id,
+      stack: id,
       calls: cAfter.calls - cBefore.calls,
       seconds: (cAfter.t - cBefore.t) / 1000,
       clientHeapBefore: cBefore.heapUsed ?? NaN,

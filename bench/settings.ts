@@ -1,4 +1,4 @@
-import { BenchFlags } from './command-line.js';
+import { BenchFlags, BenchUsageError } from './command-line.js';
 import { STACKS } from './stacks/index.js';
 
 /** One workload shape, run for every stack in every round. */
@@ -34,6 +34,11 @@ export interface Settings {
   readonly render: string | undefined;
   /** Every scenario and every default stack: a run that may replace `results/latest.md`. */
   readonly complete: boolean;
+  /**
+   * A git ref whose build the Picom stacks also run on, interleaved with the
+   * working tree's (an A/B run); `undefined` for an ordinary run.
+   */
+  readonly against: string | undefined;
 }
 
 export const TOTAL_IN_FLIGHT = 1000;
@@ -54,18 +59,24 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup=MS           unmeasured warm-up of each throughput phase
   --duration=MS         measured window of each throughput phase
   --stacks=a,b          only these stacks (${STACKS.map((s) => s.id).join(', ')};
-                        the variants run only when named: "-off" discovery off,
-                        "-notrace" tracing: false, "-otel" an OTel SDK with a no-op exporter)
+                        the variants run only when named: "-sync" a synchronous handler, "-off" discovery off,
+                        "-notrace" tracing: false, "-bare" both off, "-otel" an OTel SDK with a no-op exporter)
   --scenarios=a,b       only these scenarios (small, kib1, large, kib64, many)
   --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
   --soak-calls=N        calls per soak (default 1000000)
   --profile[=DIR]       CPU-profile the measured window of every child (default /tmp/picom-bench-profiles)
   --render=FILE         print the tables of an earlier bench/results/*.json and exit
+  --against REF         A/B: build git REF in a temporary worktree and run the Picom stacks on its package too,
+                        interleaved with the working tree's; writes bench/results/ab-<time>.{md,json}
 `;
 
 export function parseSettings(argv: readonly string[]): Settings {
-  const known = ['quick', 'rounds', 'warmup', 'duration', 'stacks', 'scenarios', 'soak', 'no-soak', 'soak-calls', 'profile', 'render'];
-  const flags = BenchFlags.parse(argv, known, USAGE);
+  const known = ['quick', 'rounds', 'warmup', 'duration', 'stacks', 'scenarios', 'soak', 'no-soak', 'soak-calls', 'profile', 'render', 'against'];
+  const flags = BenchFlags.parse(argv, known, USAGE, ['against']);
+  const against = flags.get('against');
+  if (against !== undefined && against.trim() === '') {
+    throw new BenchUsageError('--against expects a git ref (a commit, branch or tag), e.g. --against main');
+  }
   const quick = flags.has('quick');
 
   const rounds = (full: number, short: number): number =>
@@ -111,6 +122,7 @@ export function parseSettings(argv: readonly string[]): Settings {
     profileDir: profile === undefined ? undefined : profile || '/tmp/picom-bench-profiles',
     render: flags.get('render') || undefined,
     complete: scenarioIds.length === scenarios.length && defaultStacks.every((id) => stacks.includes(id)),
+    against: against?.trim(),
   };
 }
 

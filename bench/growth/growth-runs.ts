@@ -73,6 +73,7 @@ export async function measureThroughput(
     profileDir: undefined,
     render: undefined,
     complete: false,
+    against: undefined,
   };
   try {
     const run = await runThroughput(stack, scenario, x, benchSettings, nats.url, nats.pid, []);

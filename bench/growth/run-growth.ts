@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BenchUsageError } from '../command-line.js';
 import { startNatsServer, type BenchNatsServer } from '../nats-server.js';
 import { findStack } from '../stacks/index.js';
 import { renderGrowthMarkdown, renderGrowthPlot, type GrowthResults } from './growth-report.js';
@@ -124,6 +125,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof BenchUsageError) {
+    log(`growth: ${err.message}`);
+    process.exit(2);
+  }
   log(`growth: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

@@ -36,6 +36,11 @@ export const STACKS: readonly StackInfo[] = [
 /** The stack every ratio is taken against. */
 export const BASELINE = 'raw-fast';
 
+/** Whether the stack runs Picom (and so runs on both builds of an A/B run). */
+export function usesPicom(stack: StackInfo): boolean {
+  return stack.id.startsWith('picom');
+}
+
 export function findStack(id: string): StackInfo {
   const stack = STACKS.find((s) => s.id === id);
   if (!stack) {

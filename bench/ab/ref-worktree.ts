@@ -1,0 +1,103 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BenchUsageError } from '../command-line.js';
+
+/** A git ref of `--against`, resolved to its commit. */
+export interface ResolvedRef {
+  /** As given on the command line. */
+  readonly ref: string;
+  readonly sha: string;
+  /** `git rev-parse --short`: the tag of the ref's side in tables. */
+  readonly short: string;
+}
+
+function git(repo: string, args: readonly string[]): string {
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** Resolves `ref` in `repo` to a commit; a usage error when it names none. */
+export function resolveRef(repo: string, ref: string): ResolvedRef {
+  let sha: string;
+  try {
+    sha = git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw new BenchUsageError(`--against: "${ref}" is not a commit of this repository (git rev-parse --verify "${ref}^{commit}" failed)`);
+  }
+  return { ref, sha, short: git(repo, ['rev-parse', '--short', sha]) };
+}
+
+/** HEAD of the working tree and whether it differs from it (then the A side is more than HEAD). */
+export function describeWorkingTree(repo: string): { sha: string; short: string; dirty: boolean } {
+  const sha = git(repo, ['rev-parse', 'HEAD']);
+  const dirty = git(repo, ['status', '--porcelain', '--untracked-files=no']) !== '';
+  return { sha, short: git(repo, ['rev-parse', '--short', sha]), dirty };
+}
+
+/**
+ * A detached worktree of the ref in the system's temp directory, sharing the
+ * working tree's node_modules through a symlink, with its package built
+ * (`npm run build`: its dist/ only). `remove()` is idempotent and synchronous,
+ * so that it can run from an `exit` handler.
+ */
+export class RefWorktree {
+  private removed = false;
+
+  private constructor(
+    private readonly repo: string,
+    private readonly parent: string,
+    readonly root: string,
+    readonly ref: ResolvedRef,
+  ) {}
+
+  static create(repo: string, ref: ResolvedRef): RefWorktree {
+    // Real path: the resolve hook's URLs come back with symlinks resolved.
+    const parent = realpathSync(mkdtempSync(join(tmpdir(), `picom-bench-${ref.short}-`)));
+    const root = join(parent, 'tree');
+    const tree = new RefWorktree(repo, parent, root, ref);
+    try {
+      git(repo, ['worktree', 'add', '--detach', root, ref.sha]);
+      symlinkSync(realpathSync(join(repo, 'node_modules')), join(root, 'node_modules'), 'dir');
+    } catch (err) {
+      tree.remove();
+      throw err;
+    }
+    return tree;
+  }
+
+  /** Runs the ref's `npm run build`, its output on our stderr; rejects when it fails. */
+  build(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('npm', ['run', 'build'], { cwd: this.root, stdio: ['ignore', 2, 2] });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new Error(`npm run build of ${this.ref.short} failed (${signal ?? `exit code ${code}`})`));
+      });
+    });
+  }
+
+  remove(): void {
+    if (this.removed) return;
+    this.removed = true;
+    // The link first: nothing below may walk into the shared node_modules.
+    try {
+      unlinkSync(join(this.root, 'node_modules'));
+    } catch {
+      // not linked yet
+    }
+    this.tryGit(['worktree', 'remove', '--force', this.root]);
+    // Whatever `remove` left (or a tree it never registered), then the records of trees gone.
+    rmSync(this.parent, { recursive: true, force: true });
+    this.tryGit(['worktree', 'prune']);
+  }
+
+  private tryGit(args: readonly string[]): void {
+    try {
+      git(this.repo, args);
+    } catch {
+      // Cleaning up: the next step covers what this one could not do.
+    }
+  }
+}
