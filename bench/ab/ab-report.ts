@@ -18,6 +18,7 @@ export interface AbIdentity {
   readonly ref: ResolvedRef & { readonly tag: string };
 }
 
+/** Medians over the rounds: calls/s, ms, MiB (the units of `report.ts`'s metrics). */
 export interface AbFigures {
   throughput: number;
   p50: number;
@@ -78,8 +79,6 @@ export function abSummary(runs: readonly RunMeasurement[], ab: AbIdentity): Reco
   return out;
 }
 
-const MiB = 1024 * 1024;
-
 function pair(a: number, b: number, digits: number): string {
   return `${fmt(a, digits)} / ${fmt(b, digits)}`;
 }
@@ -116,8 +115,8 @@ export function abTable(scenario: Scenario, runs: readonly RunMeasurement[], ab:
       Number.isFinite(c.ratio) ? `**${c.ratio.toFixed(3)}**` : '–',
       range(c.rounds),
       ...(latency ? [pair(c.work.p50, c.ref.p50, 3), pair(c.work.p99, c.ref.p99, 3)] : []),
-      pair(c.work.serverRss / MiB, c.ref.serverRss / MiB, 1),
-      pair(c.work.clientRss / MiB, c.ref.clientRss / MiB, 1),
+      pair(c.work.serverRss, c.ref.serverRss, 1),
+      pair(c.work.clientRss, c.ref.clientRss, 1),
     ]);
   }
   return table(header, rows);
