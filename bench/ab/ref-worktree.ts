@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ export function describeWorkingTree(repo: string): { sha: string; short: string;
  */
 export class RefWorktree {
   private removed = false;
+  private building: ChildProcess | undefined;
 
   private constructor(
     private readonly repo: string,
@@ -69,9 +70,12 @@ export class RefWorktree {
   /** Runs the ref's `npm run build`, its output on our stderr; rejects when it fails. */
   build(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('npm', ['run', 'build'], { cwd: this.root, stdio: ['ignore', 2, 2] });
+      // Its own process group, so that remove() can stop npm and the compilers it started.
+      const child = spawn('npm', ['run', 'build'], { cwd: this.root, stdio: ['ignore', 2, 2], detached: true });
+      this.building = child;
       child.once('error', reject);
       child.once('exit', (code, signal) => {
+        this.building = undefined;
         if (code === 0) resolve();
         else reject(new Error(`npm run build of ${this.ref.short} failed (${signal ?? `exit code ${code}`})`));
       });
@@ -81,6 +85,14 @@ export class RefWorktree {
   remove(): void {
     if (this.removed) return;
     this.removed = true;
+    // A build still running would write into the tree while it goes.
+    if (this.building?.pid !== undefined) {
+      try {
+        process.kill(-this.building.pid, 'SIGKILL');
+      } catch {
+        // already exited
+      }
+    }
     // The link first: nothing below may walk into the shared node_modules.
     try {
       unlinkSync(join(this.root, 'node_modules'));
