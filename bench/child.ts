@@ -27,11 +27,9 @@ export class Child {
     file: string,
     config: unknown,
     execArgv: string[],
-    env: Readonly<Record<string, string>> = {},
   ) {
     this.proc = fork(file, [JSON.stringify(config)], {
       execArgv,
-      env: { ...process.env, ...env },
       // A child's stdout goes to our stderr: stdout carries the table only.
       stdio: ['ignore', 2, 2, 'ipc'],
     });

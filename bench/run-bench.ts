@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { roundPlan, soakPlan, type AbSides } from './ab/ab-plan.js';
 import { abSummary, renderAbMarkdown, type AbIdentity } from './ab/ab-report.js';
-import { refSide, resolveInChild, runId, workingTreeSide } from './ab/package-side.js';
+import { refSide, resolveInChild, runId, WORKING_TREE, workingTreeSide } from './ab/package-side.js';
 import { describeWorkingTree, RefWorktree, resolveRef } from './ab/ref-worktree.js';
 import { BenchUsageError } from './command-line.js';
 import { startNatsServer, type BenchNatsServer } from './nats-server.js';
@@ -73,7 +73,7 @@ async function prepareAgainst(ref: string): Promise<Against> {
   const resolved = resolveRef(ROOT, ref);
   const work = describeWorkingTree(ROOT);
   log(`bench: --against ${ref} = ${resolved.short}: building its package in a temporary worktree`);
-  const tree = RefWorktree.create(ROOT, resolved);
+  const tree = RefWorktree.create(ROOT, resolved, WORKING_TREE.benchDir);
   process.once('exit', () => tree.remove());
   // Exiting runs the handler above, which a signal's default action would skip.
   process.once('SIGINT', () => process.exit(130));
@@ -81,9 +81,9 @@ async function prepareAgainst(ref: string): Promise<Against> {
   await tree.build();
   const identity: AbIdentity = { work: { tag: 'HEAD', ...work }, ref: { ...resolved, tag: resolved.short } };
   const sides: AbSides = { work: workingTreeSide(identity.work.tag), ref: refSide(identity.ref.tag, tree.root) };
-  const routed = await resolveInChild(sides.ref, ROOT, ['picom', 'picom/nest']);
-  const outside = routed.find((url) => !fileURLToPath(url).startsWith(`${tree.root}/`));
-  if (outside !== undefined) throw new Error(`the ref side resolves picom to ${outside}, not into ${tree.root}`);
+  const routed = await resolveInChild(sides.ref, ['picom', 'picom/nest']);
+  const outside = routed.find((url) => !fileURLToPath(url).startsWith(join(tree.root, 'dist', '/')));
+  if (outside !== undefined) throw new Error(`the ref side resolves picom to ${outside}, not into ${tree.root}/dist`);
   log(`bench: ${resolved.short} built in ${tree.root}; its side loads ${routed.map((u) => fileURLToPath(u).slice(tree.root.length + 1)).join(', ')}`);
   return { identity, sides };
 }

@@ -1,15 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { WORKING_TREE, runId, type PackageSide } from './ab/package-side.js';
 import { Child } from './child.js';
 import type { ClientConfig, ClientResult, ServerConfig, ServerResult, Snapshot, TimeoutCheck } from './protocol.js';
 import type { Settings, Scenario } from './settings.js';
 import type { StackInfo } from './stacks/index.js';
 import { processCpuMicros } from './nats-server.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** What one stack did in one scenario of one round. */
 export interface RunMeasurement {
@@ -59,7 +56,7 @@ function execArgv(settings: Settings, side: PackageSide, extra: string[] = []): 
 
 function startServer(stack: StackInfo, side: PackageSide, url: string, name: string, argv: string[]): Child {
   const config: ServerConfig = { name: `${name}-server`, stack: runId(stack.id, side), serverModule: stack.server, url };
-  return new Child(`${name} server`, join(HERE, 'server.js'), config, argv, side.env);
+  return new Child(`${name} server`, join(side.benchDir, 'server.js'), config, argv);
 }
 
 function find(marks: Snapshot[], label: string, who: string): Snapshot {
@@ -105,7 +102,7 @@ export async function runThroughput(
         latencyCalls: i === 0 ? scenario.latencyCalls : 0,
         timeoutCheck: i === 0 ? [...timeoutCheck] : [],
       };
-      clients.push(new Child(`${name} client ${i}`, join(HERE, 'client.js'), config, execArgv(settings, side), side.env));
+      clients.push(new Child(`${name} client ${i}`, join(side.benchDir, 'client.js'), config, execArgv(settings, side)));
     }
     await Promise.all([server, ...clients].map((c) => c.next('ready', 60_000)));
     for (const client of clients) client.send({ type: 'go' });
@@ -219,7 +216,7 @@ export async function runSoak(
       timeoutCheck: [],
       soak: { warmup: Math.min(100_000, Math.max(10_000, settings.soakCalls / 10)), calls: settings.soakCalls },
     };
-    const soakClient = new Child(`${name} client`, join(HERE, 'client.js'), config, execArgv(settings, side, ['--expose-gc']), side.env);
+    const soakClient = new Child(`${name} client`, join(side.benchDir, 'client.js'), config, execArgv(settings, side, ['--expose-gc']));
     client = soakClient;
     soakClient.onWantMark = (label) => {
       // The server first, so its GC is done before the client goes on.

@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BenchUsageError } from '../command-line.js';
+import { linkedBenchDir } from './package-side.js';
 
 /** A git ref of `--against`, resolved to its commit. */
 export interface ResolvedRef {
@@ -38,8 +39,9 @@ export function describeWorkingTree(repo: string): { sha: string; short: string;
 /**
  * A detached worktree of the ref in the system's temp directory, sharing the
  * working tree's node_modules through a symlink, with its package built
- * (`npm run build`: its dist/ only). `remove()` is idempotent and synchronous,
- * so that it can run from an `exit` handler.
+ * (`npm run build`: its dist/ only) and the working tree's compiled bench
+ * linked in as its build/bench (see `package-side.ts`). `remove()` is
+ * idempotent and synchronous, so that it can run from an `exit` handler.
  */
 export class RefWorktree {
   private removed = false;
@@ -52,7 +54,8 @@ export class RefWorktree {
     readonly ref: ResolvedRef,
   ) {}
 
-  static create(repo: string, ref: ResolvedRef): RefWorktree {
+  /** `benchDir`: the working tree's compiled bench, linked into the tree. */
+  static create(repo: string, ref: ResolvedRef, benchDir: string): RefWorktree {
     // Real path: the resolve hook's URLs come back with symlinks resolved.
     const parent = realpathSync(mkdtempSync(join(tmpdir(), `picom-bench-${ref.short}-`)));
     const root = join(parent, 'tree');
@@ -60,6 +63,9 @@ export class RefWorktree {
     try {
       git(repo, ['worktree', 'add', '--detach', root, ref.sha]);
       symlinkSync(realpathSync(join(repo, 'node_modules')), join(root, 'node_modules'), 'dir');
+      const bench = linkedBenchDir(root);
+      mkdirSync(dirname(bench), { recursive: true });
+      symlinkSync(realpathSync(benchDir), bench, 'dir');
     } catch (err) {
       tree.remove();
       throw err;
@@ -93,11 +99,13 @@ export class RefWorktree {
         // already exited
       }
     }
-    // The link first: nothing below may walk into the shared node_modules.
-    try {
-      unlinkSync(join(this.root, 'node_modules'));
-    } catch {
-      // not linked yet
+    // The links first: nothing below may walk into the shared node_modules or the working tree's build.
+    for (const link of [join(this.root, 'node_modules'), linkedBenchDir(this.root)]) {
+      try {
+        unlinkSync(link);
+      } catch {
+        // not linked yet
+      }
     }
     this.tryGit(['worktree', 'remove', '--force', this.root]);
     // Whatever `remove` left (or a tree it never registered), then the records of trees gone.

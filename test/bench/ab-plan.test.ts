@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { roundPlan, soakPlan, type AbSides } from '../../bench/ab/ab-plan.js';
-import { refSide, REF_ROOT_ENV, runId, WORKING_TREE, workingTreeSide } from '../../bench/ab/package-side.js';
+import { refSide, runId, WORKING_TREE, workingTreeSide } from '../../bench/ab/package-side.js';
 
 const sides: AbSides = { work: workingTreeSide('HEAD'), ref: refSide('abc1234', '/tmp/ref-tree') };
 const STACKS = ['raw-fast', 'nest-nats', 'picom-nest', 'picom-plain'];
@@ -38,11 +38,10 @@ describe('A/B run plan', () => {
     assert.deepEqual(ids(soakPlan(['raw-fast', 'picom-plain'], sides)), ['picom-plain@HEAD', 'picom-plain@abc1234']);
   });
 
-  it('gives only the ref side the resolve hook and the root of its worktree', () => {
+  it("runs the ref side's children from the bench linked into its worktree, keeping the link's paths", () => {
     assert.deepEqual(sides.work.execArgv, []);
-    assert.deepEqual(sides.work.env, {});
-    assert.equal(sides.ref.execArgv[0], '--import');
-    assert.match(sides.ref.execArgv[1]!, /^file:\/\/.*\/bench\/ab\/picom-route\.register\.js$/);
-    assert.deepEqual(sides.ref.env, { [REF_ROOT_ENV]: '/tmp/ref-tree' });
+    assert.equal(sides.work.benchDir, WORKING_TREE.benchDir);
+    assert.equal(sides.ref.benchDir, '/tmp/ref-tree/build/bench');
+    assert.deepEqual(sides.ref.execArgv, ['--preserve-symlinks', '--preserve-symlinks-main']);
   });
 });

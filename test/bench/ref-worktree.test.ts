@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BenchUsageError } from '../../bench/command-line.js';
+import { linkedBenchDir, WORKING_TREE } from '../../bench/ab/package-side.js';
 import { RefWorktree, resolveRef } from '../../bench/ab/ref-worktree.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -55,21 +56,23 @@ describe('--against ref', { skip }, () => {
     ]);
   });
 
-  it('checks the ref out beside the repository with its node_modules linked, and removes it all again', () => {
+  it("checks the ref out beside the repository with node_modules and the compiled bench linked, and removes it all again", () => {
     const modules = realpathSync(join(ROOT, 'node_modules'));
-    const tree = RefWorktree.create(ROOT, resolveRef(ROOT, 'HEAD'));
+    const tree = RefWorktree.create(ROOT, resolveRef(ROOT, 'HEAD'), WORKING_TREE.benchDir);
     try {
       assert.ok(worktrees().includes(tree.root), `${tree.root} not in git worktree list`);
       assert.ok(existsSync(join(tree.root, 'package.json')));
       assert.ok(lstatSync(join(tree.root, 'node_modules')).isSymbolicLink());
       assert.equal(readlinkSync(join(tree.root, 'node_modules')), modules);
+      assert.equal(readlinkSync(linkedBenchDir(tree.root)), realpathSync(WORKING_TREE.benchDir));
     } finally {
       tree.remove();
     }
     assert.ok(!existsSync(dirname(tree.root)), 'temporary directory left behind');
     assert.ok(!worktrees().includes(tree.root), 'worktree still registered');
-    // The shared node_modules outlives the tree that linked it.
+    // What the tree linked outlives it.
     assert.ok(existsSync(join(modules, 'typescript', 'package.json')));
+    assert.ok(existsSync(join(WORKING_TREE.benchDir, 'run-bench.js')));
     tree.remove();
   });
 });
