@@ -56,7 +56,7 @@ export class RefWorktree {
 
   /** `benchDir`: the working tree's compiled bench, linked into the tree. */
   static create(repo: string, ref: ResolvedRef, benchDir: string): RefWorktree {
-    // Real path: the resolve hook's URLs come back with symlinks resolved.
+    // Real path: what the children resolve is compared with paths under it.
     const parent = realpathSync(mkdtempSync(join(tmpdir(), `picom-bench-${ref.short}-`)));
     const root = join(parent, 'tree');
     const tree = new RefWorktree(repo, parent, root, ref);
