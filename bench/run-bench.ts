@@ -138,7 +138,12 @@ async function main(): Promise<void> {
       environment: Environment;
       runs: RunMeasurement[];
       soaks: SoakMeasurement[];
+      against?: AbIdentity;
     };
+    if (saved.against) {
+      process.stdout.write(`${renderAbMarkdown(saved.settings, saved.environment, saved.against, saved.runs, saved.soaks)}\n`);
+      return;
+    }
     const targets = evaluateTargets(saved.runs, saved.soaks);
     process.stdout.write(`${renderMarkdown(saved.settings, saved.environment, saved.runs, saved.soaks, targets)}\n`);
     return;

@@ -65,7 +65,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --soak / --no-soak    heap soak of the Picom paths (default: on in full mode)
   --soak-calls=N        calls per soak (default 1000000)
   --profile[=DIR]       CPU-profile the measured window of every child (default /tmp/picom-bench-profiles)
-  --render=FILE         print the tables of an earlier bench/results/*.json and exit
+  --render=FILE         print the tables of an earlier bench/results/*.json (ab-*.json too) and exit
   --against REF         A/B: build git REF in a temporary worktree and run the Picom stacks on its package too,
                         interleaved with the working tree's; writes bench/results/ab-<time>.{md,json}
 `;
