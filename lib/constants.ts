@@ -29,8 +29,6 @@ export const DEFAULT_TTL = 30;
 export const DEFAULT_GRACE_PERIOD = 10_000;
 /** Pings that may go unanswered before the connection is declared stale. */
 export const MAX_PINGS_OUT = 2;
-/** Least time between two wake-ups of a deadline timer: deadlines closer than this are expired together. */
-export const DEADLINE_TICK_MS = 20;
 /**
  * Bounds on a received message's header block, checked before anything parses
  * it (nats.js' header parser is quadratic in the number of keys). Room for
@@ -56,13 +54,6 @@ export const DEFAULT_MAX_QUEUED = 10_000;
  * service off the broker. Real inboxes are a few dozen bytes.
  */
 export const MAX_REPLY_SUBJECT_BYTES = 1024;
-/**
- * At most one log line per this many ms for each kind of message a service
- * drops (a flood of them must not become a flood of lines); each line says how
- * many were dropped since the previous one.
- */
-export const DROP_LOG_INTERVAL_MS = 5_000;
-
 /**
  * Bounds on names and subjects, in UTF-8 bytes (what NATS counts), so that
  * every protocol line Picom sends fits in nats-server's control line
@@ -183,8 +174,6 @@ export const MESSAGES = {
     `Picom: ${reason}. Service ${service} no longer receives requests; this process will end with exit code 1 unless something else keeps it running. Restart it, or let it reconnect for ever with retries: -1 (the default)`,
   lostCalling: (reason: string) =>
     `Picom: ${reason}. The next call dials NATS again; retries: -1 (the default) reconnects for ever`,
-  replyTooLarge: (size: number, limit: number) =>
-    `Reply is ${size} bytes, larger than the server's max_payload of ${limit} bytes`,
   /** `value` is already described safely. */
   headersNotRecord: (subject: string, value: string) =>
     `Invalid headers ${value} for ${subject}: expected an object of header names to strings or arrays of strings; nothing was sent`,
@@ -194,19 +183,7 @@ export const MESSAGES = {
   headerNameEmpty: (subject: string) => `Invalid header for ${subject}: a header name cannot be empty; nothing was sent`,
   invalidHeader: (subject: string, name: string, reason: string) =>
     `Invalid header ${name} for ${subject}: ${reason}; names are printable ASCII without spaces or ":", values have no CR or LF; nothing was sent`,
-  errorNotString: (kind: string) =>
-    `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
   replyHeadersOverLimit: (overflow: string) => `its header block is over the limit, ${overflow}; it was not parsed`,
-  busy: (service: string) => `Service ${service} is overloaded: too many requests waiting`,
-  /** `overflow` comes from `headerOverflow()` and names the option that was exceeded. */
-  headersRefused: (subject: string, overflow: string) =>
-    `Request to ${subject} refused without reading its headers: ${overflow}`,
-  shuttingDown: (service: string) =>
-    `Service ${service} is shutting down: the request was not started within the grace period`,
-  gracePeriodOver: (service: string, gracePeriod: number) =>
-    `Service ${service} is shutting down: the request did not finish within the ${gracePeriod} ms grace period`,
-  handlerTimedOut: (subject: string, handlerTimeout: number) =>
-    `Handler for ${subject} did not finish within ${handlerTimeout} ms`,
   disconnected: (subject: string) =>
     `Not sent to ${subject}: the NATS connection is down and reconnecting (nats.js would drop the message on its next dial)`,
   notConnected: 'Not connected: call listen()/connect() first',
@@ -271,23 +248,6 @@ export const MESSAGES = {
 export const LOG_MESSAGES = {
   inboxFailed: (reason: string) => `Picom: reply inbox failed: ${reason}`,
   replyCallbackThrew: (subject: string, reason: string) => `Picom: reply callback for ${subject} threw: ${reason}`,
-  queueDropped: (count: number, service: string) =>
-    `Picom: ${count} queued requests to ${service} dropped: the NATS connection is closed`,
-  subscriptionFailed: (service: string, reason: string) => `Picom: subscription to ${service}.> failed: ${reason}`,
-  publishTimedOut: (text: string) => `Picom: ${text} on a publish; its slot is freed and its result will be dropped`,
-  publishFailed: (subject: string, reason: string) => `Picom: handler for ${subject} failed on a publish: ${reason}`,
-  publishesDropped: (count: number, service: string, maxQueued: number, total: number) =>
-    `Picom: ${count} publishes to ${service} dropped: ${maxQueued} messages were already waiting for a handler slot (maxQueued); ${total} dropped since start`,
-  headersRefused: (count: number, service: string, latest: string, total: number) =>
-    `Picom: ${count} messages to ${service} refused without reading their headers (requests answered with an error, publishes dropped); latest: ${latest}; ${total} refused since start`,
-  replySubjectTooLong: (count: number, service: string, bytes: number, limit: number, total: number) =>
-    `Picom: ${count} replies of ${service} not sent: the latest reply subject was ${bytes} bytes, longer than the ${limit} allowed (MAX_REPLY_SUBJECT_BYTES), ` +
-    `which could exceed nats-server's control line and close this service's connection; ${total} not sent since start`,
-  queuedPublishesDropped: (count: number, service: string) =>
-    `Picom: ${count} queued publishes to ${service} dropped: not started within the grace period`,
-  gracePeriodEnded: (gracePeriod: number, service: string, running: number, answered: number, publishes: number) =>
-    `Picom: the ${gracePeriod} ms grace period of ${service} ended with ${running} handlers still running: ` +
-    `${answered} requests answered with an error${publishes > 0 ? `, ${publishes} publishes abandoned` : ''}; their results will be dropped`,
 } as const;
 
 // Discovery: the NATS micro protocol (ADR-32).
@@ -301,13 +261,6 @@ export const DEFAULT_DESCRIPTION = '';
 /** The official SemVer 2.0.0 regular expression (semver.org), which the micro protocol's schemas use. */
 export const SEMVER_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-/** What the micro protocol allows as a service or endpoint name. */
-export const MICRO_NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
-/**
- * The STATS entry that counts what never reached a handler (unknown methods,
- * refused headers, overload): one entry, whatever callers send.
- */
-export const MICRO_REFUSED_ENDPOINT = '_refused';
 /** Characters of an error text kept in `last_error`: a STATS document never grows with what callers send. */
 export const MAX_LAST_ERROR_CHARS = 256;
 
@@ -325,10 +278,6 @@ export const DISCOVERY_MESSAGES = {
   nameNotListed: (service: string) =>
     `Picom: service ${quote(service)} serves, but is not listed by discovery ($SRV.PING|INFO|STATS): ` +
     'the NATS micro protocol allows only letters, digits, "_" and "-" in a service name; set discovery: false to silence this line',
-  /** `last_error` of the refused bucket for a publish dropped because the queue was full. */
-  publishDropped: (service: string) => `Publish to ${service} dropped: too many messages waiting`,
-  /** `last_error` of the refused bucket for a publish refused for its header block. */
-  publishHeadersRefused: (subject: string, overflow: string) => `Publish to ${quote(subject)} refused without reading its headers: ${overflow}`,
   // PicomDiscovery (the client side)
   invalidTimeout: (value: string) => `Invalid discovery timeout ${value}: expected a positive number of milliseconds`,
   invalidMax: (value: string) => `Invalid discovery max ${value}: expected a positive integer`,
@@ -340,99 +289,4 @@ export const DISCOVERY_MESSAGES = {
   notObject: 'not a JSON object',
   wrongType: (found: unknown, expected: string) => `type ${JSON.stringify(found) ?? 'undefined'} instead of ${expected}`,
   noIdentity: 'no string name and id',
-} as const;
-
-// ---------------------------------------------------------------------------
-// Tracing and metrics (OpenTelemetry). Names follow the OpenTelemetry
-// semantic conventions v1.45.0 (RPC: stable; messaging: development), copied
-// here as the semconv package advises instead of importing its incubating entry.
-// ---------------------------------------------------------------------------
-
-/** Instrumentation scope of the tracer and the meter. */
-export const TELEMETRY_SCOPE = 'picom';
-/**
- * While no OpenTelemetry SDK is registered, Picom looks for one every this
- * many calls and handled messages (a counter; the look is a property read on
- * `globalThis`): an SDK registered after the endpoints connected is traced
- * from at most this many calls later. Register it first, as usual.
- */
-export const TELEMETRY_RECHECK_CALLS = 256;
-/** The semantic conventions version the names below follow, for docs and tests. */
-export const TELEMETRY_SEMCONV_VERSION = '1.45.0';
-/** Span and metric attribute names. */
-export const TELEMETRY_ATTRIBUTES = {
-  RPC_SYSTEM_NAME: 'rpc.system.name',
-  RPC_METHOD: 'rpc.method',
-  RPC_METHOD_ORIGINAL: 'rpc.method_original',
-  ERROR_TYPE: 'error.type',
-  MESSAGING_SYSTEM: 'messaging.system',
-  MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
-  MESSAGING_OPERATION_NAME: 'messaging.operation.name',
-  MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
-  MESSAGING_CONSUMER_GROUP_NAME: 'messaging.consumer.group.name',
-  MESSAGING_MESSAGE_BODY_SIZE: 'messaging.message.body.size',
-  /** The Picom service (the subject's first token): `rpc.service` is deprecated in favour of a fully qualified `rpc.method`. */
-  PICOM_SERVICE: 'picom.service',
-  /** How a call ended, one of `TELEMETRY_OUTCOMES`. */
-  PICOM_OUTCOME: 'picom.outcome',
-} as const;
-/** Values of fixed attributes. */
-export const TELEMETRY_VALUES = {
-  RPC_SYSTEM: 'picom',
-  MESSAGING_SYSTEM: 'nats',
-  /** A method (or subject) that is not one a route table knows, or that failed as a subject: one value for all (semconv's `_OTHER`). */
-  OTHER: '_OTHER',
-  OPERATION_PUBLISH: 'publish',
-  OPERATION_PROCESS: 'process',
-  OPERATION_TYPE_SEND: 'send',
-  OPERATION_TYPE_PROCESS: 'process',
-} as const;
-/** `picom.outcome` values: a fixed set, so metrics stay bounded. */
-export const TELEMETRY_OUTCOMES = {
-  OK: 'ok',
-  /** The remote handler failed (an error envelope). */
-  ERROR: 'error',
-  TIMEOUT: 'timeout',
-  NO_RESPONDERS: 'no_responders',
-  /** Nothing usable came back or nothing was sent: connection down, refused subject or headers, bad reply. */
-  FAILED: 'failed',
-} as const;
-/** Metric instrument names, units and descriptions. */
-export const TELEMETRY_METRICS = {
-  CLIENT_DURATION: 'rpc.client.call.duration',
-  SERVER_DURATION: 'rpc.server.call.duration',
-  PROCESS_DURATION: 'messaging.process.duration',
-  CLIENT_SENT: 'messaging.client.sent.messages',
-  CLIENT_ACTIVE: 'picom.client.active_calls',
-  SERVER_ACTIVE: 'picom.server.active_calls',
-  DURATION_UNIT: 's',
-  CALL_UNIT: '{call}',
-  MESSAGE_UNIT: '{message}',
-  /** The buckets semconv recommends for RPC and messaging durations, in seconds. */
-  DURATION_BUCKETS: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
-  descriptions: {
-    clientDuration: 'Duration of Picom requests, from send to reply, error, timeout or no responders',
-    serverDuration: 'Duration of handled Picom requests, from dispatch to reply',
-    processDuration: 'Duration of handled Picom publishes',
-    clientSent: 'Picom publishes sent',
-    clientActive: 'Picom requests waiting for their outcome',
-    serverActive: 'Picom requests and publishes being handled',
-  },
-} as const;
-/** `error.type` of failures that have no error class of their own on the serving side. */
-export const TELEMETRY_ERROR_TYPES = {
-  HANDLER_TIMEOUT: 'handler_timeout',
-  UNKNOWN_METHOD: 'unknown_method',
-  BAD_REQUEST: 'bad_request',
-  /** The reply could not be sent as the handler gave it (not serializable, over max_payload): an error went instead. */
-  REPLY_NOT_SENT: 'reply_not_sent',
-  /** The grace period of `close()` ended while the handler ran. */
-  SHUTDOWN: 'shutdown',
-  /** A handler threw something that is not an `Error`. */
-  OTHER: '_OTHER',
-} as const;
-/** Span names of publishes: `{messaging.operation.name} {destination}`. */
-export const TELEMETRY_SPAN_NAMES = {
-  publish: (subject: string) => `publish ${subject}`,
-  process: (subject: string) => `process ${subject}`,
 } as const;

@@ -9,8 +9,7 @@ import { callTimeout, resolvePicomOptions, validateServiceName } from './options
 import { encodeBody } from './protocol/envelope.codec.js';
 import { PROTOCOL_MESSAGES } from './protocol/constants.js';
 import { methodRefusal } from './protocol/subject.rules.js';
-import { EndpointStats } from './discovery/endpoint-stats.js';
-import type { PicomRoute, RouteHandler } from './responder/picom.responder.js';
+import { PicomRoute, type RouteHandler } from './routes/picom-route.js';
 
 /**
  * A method a service exposes: gets the request's message (`null` when the
@@ -81,7 +80,7 @@ export class Picom {
       }
     }
     for (const [method, fn] of Object.entries(methods)) {
-      this.methods.set(method, { handler: fn as RouteHandler, stats: new EndpointStats() });
+      this.methods.set(method, new PicomRoute(fn as RouteHandler));
     }
     const connection = await this.endpoint.serve({ service: this.name, routes: this.methods });
     this.endpoint.options.logger.log(CONNECTION_MESSAGES.serving(this.name, connection.server, [...this.methods.keys()]));

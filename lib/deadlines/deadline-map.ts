@@ -1,4 +1,5 @@
-import { DEADLINE_TICK_MS } from '../constants.js';
+/** Least time between two wake-ups of a deadline timer: deadlines closer than this are expired together. */
+export const DEADLINE_TICK_MS = 20;
 
 export interface Deadline {
   readonly timeout: number;

@@ -7,8 +7,9 @@ import { describeError } from '../errors/describe-value.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
 import { bytesOver } from '../protocol/subject.rules.js';
-import type { PicomRoute } from '../responder/picom.responder.js';
-import { infoDocument, pingDocument, statsDocument, type MicroIdentitySettings, type RefusalCounts } from './micro.builder.js';
+import type { RefusalCounts } from '../responder/refusal.ledger.js';
+import type { PicomRoute } from '../routes/picom-route.js';
+import { infoDocument, pingDocument, statsDocument, type MicroIdentitySettings } from './micro.builder.js';
 
 /** Where the documents come from: the live route table (methods exposed later appear) and the responder's refusals. */
 export interface DiscoverySource {

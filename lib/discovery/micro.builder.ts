@@ -1,5 +1,6 @@
-import { MICRO_NAME_PATTERN, MICRO_REFUSED_ENDPOINT } from '../constants.js';
-import { cutText, nanos, type EndpointStats } from './endpoint-stats.js';
+import type { RefusalCounts } from '../responder/refusal.ledger.js';
+import { cutText, type EndpointStats } from '../routes/method-stats.js';
+import { MICRO_NAME_PATTERN, MICRO_REFUSED_ENDPOINT } from './micro.constants.js';
 import {
   MICRO_TYPES,
   type MicroEndpointInfo,
@@ -18,17 +19,6 @@ export interface MicroIdentitySettings {
   readonly version: string;
   readonly description: string;
   readonly metadata: Readonly<Record<string, string>>;
-}
-
-/** What never reached a handler, counted by the responder; reported as the `_refused` STATS entry. */
-export interface RefusalCounts {
-  readonly unknownMethod: number;
-  readonly headersRefused: number;
-  readonly overloaded: number;
-  readonly publishesDropped: number;
-  /** Replies not sent for their subject's length: their requests were counted on their method, so not added here. */
-  readonly repliesDropped: number;
-  readonly lastError: string;
 }
 
 const NOT_A_NAME_CHARACTER = /[^a-zA-Z0-9_-]/g;
@@ -107,4 +97,9 @@ function refusedEndpoint(service: string, refusals: RefusalCounts): MicroEndpoin
       replies_dropped: refusals.repliesDropped,
     },
   };
+}
+
+/** Milliseconds as whole nanoseconds, the micro protocol's unit. */
+function nanos(ms: number): number {
+  return Math.round(ms * 1e6);
 }

@@ -28,7 +28,7 @@ export interface PicomEndpointSettings {
 }
 
 /** What a serving endpoint needs beyond the resolved options. */
-export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes' | 'encodeError' | 'unwrap'>;
+export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes' | 'encodeError' | 'observables'>;
 
 /**
  * The one lifecycle of every Picom endpoint: connect once (concurrent callers
@@ -203,7 +203,7 @@ export class PicomEndpoint {
       const responder = new PicomResponder(connection, { ...settings, maxConcurrency, maxQueued, handlerTimeout, maxHeaderBytes, maxHeaderCount, logger, tracing });
       const discovery = this.discoveryFor(connection, responder, settings);
       // Counted from the first request, before discovery answers its first STATS.
-      responder.measuring = discovery !== undefined;
+      responder.recorder.measuring = discovery !== undefined;
       this.responder = responder;
       this.discovery = discovery;
       this.service = settings.service;
@@ -213,7 +213,7 @@ export class PicomEndpoint {
       }
       // After the service's subscription: an instance is listed once it serves.
       if (discovery !== undefined && !(await discovery.start())) {
-        responder.measuring = false;
+        responder.recorder.measuring = false;
         if (this.discovery === discovery) {
           this.discovery = undefined;
         }
@@ -247,7 +247,7 @@ export class PicomEndpoint {
       return undefined;
     }
     const identity = { name: settings.service, id: nuid.next(), version, description, metadata };
-    return new DiscoveryResponder(connection, identity, { routes: settings.routes, refusals: () => responder.refusals }, logger);
+    return new DiscoveryResponder(connection, identity, { routes: settings.routes, refusals: () => responder.ledger.counts() }, logger);
   }
 
   private async shutdown(): Promise<void> {

@@ -15,6 +15,8 @@ export const PROTOCOL_MESSAGES = {
   methodNameTooLong: (method: string, bytes: number, limit: number) =>
     `Invalid Picom pattern ${quote(method)}: ${bytes} bytes, over the ${limit}-byte limit on a method name (UTF-8), ${CONTROL_LINE}`,
   unserializable: (what: string, reason: string) => `Cannot encode ${what} as JSON: ${reason}`,
+  errorNotString: (kind: string) =>
+    `its "error" field is ${kind}, not a string (the value is on this error's "raw" property)`,
   /** What `headerOverflow()` reports; each names the option that was exceeded. */
   headerBytesOver: (bytes: number, limit: number) => `${bytes} bytes of headers, more than the ${limit} allowed (maxHeaderBytes)`,
   headerLinesOver: (lines: number, limit: number) => `${lines} header lines, more than the ${limit} allowed (maxHeaderCount)`,

@@ -1,4 +1,3 @@
-import { MESSAGES } from '../constants.js';
 import { PROTOCOL_MESSAGES } from './constants.js';
 import { kindOf } from '../errors/describe-value.js';
 import { PicomBadResponseError, PicomEncodeError, PicomError, PicomRemoteError, PicomReplyError } from '../errors/index.js';
@@ -90,17 +89,28 @@ export function errorText(err: unknown): string {
   return safeStringify(err) ?? String(err);
 }
 
+/** An error envelope and the text it carries (for stats and spans, so that nobody parses the envelope back). */
+export interface ErrorEnvelope {
+  readonly text: string;
+  readonly body: string;
+}
+
+/** `{"error": text}` with optional fields, beside its text. */
+export function failureEnvelope(text: string, fields?: Record<string, unknown>): ErrorEnvelope {
+  return { text, body: encodeFailure(text, fields) };
+}
+
 /** The error envelope a server sends for a failed handler. */
-export function encodeError(err: unknown): string {
+export function encodeError(err: unknown): ErrorEnvelope {
   if (err instanceof PicomReplyError) {
     // Thrown to reply with fields, or a downstream failure rethrown as is:
     // text and fields travel intact.
-    return encodeFailure(err.message, err.fields);
+    return failureEnvelope(err.message, err.fields);
   }
   if (err instanceof PicomError) {
-    return encodeFailure(err.message);
+    return failureEnvelope(err.message);
   }
-  return encodeFailure(errorText(err));
+  return failureEnvelope(errorText(err));
 }
 
 /**
@@ -124,7 +134,7 @@ export function decodeReply(data: Uint8Array, subject: string): unknown {
   const error = reply.error;
   if (error) {
     if (typeof error !== 'string') {
-      throw new PicomBadResponseError(subject, { reason: MESSAGES.errorNotString(kindOf(error)), raw: error });
+      throw new PicomBadResponseError(subject, { reason: PROTOCOL_MESSAGES.errorNotString(kindOf(error)), raw: error });
     }
     throw new PicomRemoteError(error, subject, otherFields(reply));
   }

@@ -145,7 +145,7 @@ export class PicomRequester {
     const refused = this.refuse(subject, data, headers, trace);
     if (refused) {
       if (trace !== undefined) {
-        (telemetry as PicomTelemetry).endCall(trace, refused);
+        trace.end(refused);
       }
       if (target) {
         target.settle(refused);
@@ -185,7 +185,7 @@ export class PicomRequester {
     }
     // A publish ends when it is handed to nats.js: nothing comes back.
     if (trace !== undefined) {
-      (telemetry as PicomTelemetry).endCall(trace, err ?? null);
+      trace.end(err ?? null);
     }
     if (err !== undefined) {
       throw err;
@@ -199,7 +199,7 @@ export class PicomRequester {
       this.pending.delete(token, call);
       if (call.trace !== undefined) {
         // Its caller left: the span ends now, as the call does for it.
-        (telemetrySource.current as PicomTelemetry).endCall(call.trace, null);
+        call.trace.end(null);
       }
     }
   }
@@ -275,7 +275,7 @@ export class PicomRequester {
     const fresh = options.headers === undefined;
     carrier.headers = fresh ? natsHeaders() : (options.headers as MsgHdrs);
     carrier.bytes = 0;
-    (telemetrySource.current as PicomTelemetry).inject(trace, carrier);
+    trace.inject(carrier);
     if (carrier.bytes === 0) {
       // No propagator registered: nothing to send.
       return 0;
@@ -330,7 +330,7 @@ export class PicomRequester {
 
   private deliver(call: PendingCall, err: Error | null, payload: unknown): void {
     if (call.trace !== undefined) {
-      (telemetrySource.current as PicomTelemetry).endCall(call.trace, err);
+      call.trace.end(err);
     }
     if (call.target === undefined) {
       // A promise's resolvers never throw.

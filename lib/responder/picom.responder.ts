@@ -1,55 +1,22 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import {
-  DISCOVERY_MESSAGES,
-  DROP_LOG_INTERVAL_MS,
-  LOG_MESSAGES,
-  MAX_REPLY_SUBJECT_BYTES,
-  MESSAGES,
-  TELEMETRY_ERROR_TYPES,
-  TELEMETRY_OUTCOMES,
-  WIRE_MESSAGES,
-} from '../constants.js';
+import { WIRE_MESSAGES } from '../constants.js';
 import { CONNECTION_MESSAGES } from '../connection/constants.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
-import { DeadlineMap } from '../deadlines/deadline-map.js';
+import { describeError } from '../errors/describe-value.js';
 import { PicomPermissionError } from '../errors/index.js';
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
-import { toBytes } from '../protocol/bytes.js';
-import { PROTOCOL_MESSAGES } from '../protocol/constants.js';
+import { BAD_REQUEST, decodeRequest, encodeError, type ErrorEnvelope } from '../protocol/envelope.codec.js';
 import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
-import {
-  BAD_REQUEST,
-  decodeRequest,
-  encodeError,
-  encodeFailure,
-  encodeSuccess,
-} from '../protocol/envelope.codec.js';
-import type { EndpointStats } from '../discovery/endpoint-stats.js';
-import { envelopeErrorText } from '../discovery/endpoint-stats.js';
-import type { RefusalCounts } from '../discovery/micro.builder.js';
-import { DropCounter } from './drop-counter.js';
-import { describeError } from '../errors/describe-value.js';
-import { isPromiseLike } from './handler-result.js';
+import type { PicomRoute } from '../routes/picom-route.js';
+import { TELEMETRY_ERROR_TYPES, TELEMETRY_OUTCOMES } from '../tracing/constants.js';
+import type { ServerCall } from '../tracing/telemetry.calls.js';
+import { CallRecorder } from './call.recorder.js';
+import { RESPONDER_LOG_MESSAGES, RESPONDER_MESSAGES } from './constants.js';
+import { isObservableLike, isPromiseLike, lastValue } from './handler-result.js';
 import { MessageQueue } from './message-queue.js';
-import { telemetrySource } from '../tracing/otel.loader.js';
-import { RouteTelemetry, type PicomTelemetry, type ServerCall, type TelemetryOutcome } from '../tracing/picom.telemetry.js';
-
-/**
- * Runs one method. `message` is the decoded body (`null` for an empty one);
- * the raw NATS message gives the subject, headers and reply subject.
- */
-export type RouteHandler = (message: unknown, msg: Msg, method: string) => unknown;
-
-/**
- * One method of a service: its handler and its counters, in one entry so that
- * the one `Map.get` of a request finds both.
- */
-export interface PicomRoute {
-  readonly handler: RouteHandler;
-  readonly stats: EndpointStats;
-  /** Its span name and metric attributes, made on its first traced message. */
-  telemetry?: RouteTelemetry;
-}
+import { RefusalLedger } from './refusal.ledger.js';
+import { ReplyWriter } from './reply.writer.js';
+import { RunningCalls, type RunningCall } from './running-calls.js';
 
 /** `maxHeaderBytes` and `maxHeaderCount` bound what a message may carry before the responder reads it. */
 export interface PicomResponderOptions extends HeaderLimits {
@@ -62,138 +29,48 @@ export interface PicomResponderOptions extends HeaderLimits {
   /** The methods served, by name; a method not in it is answered `Method not found`. Read on every request. */
   readonly routes: ReadonlyMap<string, PicomRoute>;
   /** Turns a handler failure into an error envelope (the Nest layer maps its exception filters here). */
-  readonly encodeError?: (err: unknown) => string;
-  /**
-   * Turns what a handler returned (or resolved with) into the reply's value,
-   * or a promise of it: the Nest layer takes an Observable's last value here,
-   * so its results need no promise of their own.
-   */
-  readonly unwrap?: (result: unknown) => unknown;
+  readonly encodeError?: (err: unknown) => ErrorEnvelope;
+  /** Handlers may return Observables, whose last value is the reply (the Nest layer's do). */
+  readonly observables?: boolean;
   /** The `tracing` option: spans and metrics once an OpenTelemetry SDK is registered. */
   readonly tracing?: boolean;
 }
 
 /**
- * A reply subject of at most this many UTF-16 units is within
- * `MAX_REPLY_SUBJECT_BYTES` (a unit is at most 3 UTF-8 bytes): only longer
- * ones are measured.
- */
-const SHORT_REPLY_SUBJECT = Math.floor(MAX_REPLY_SUBJECT_BYTES / 3);
-
-/**
- * A handler whose result has not settled yet. Synchronous handlers never get
- * one: they are done before anything could time them out.
- */
-interface RunningCall {
-  readonly msg: Msg;
-  readonly route: PicomRoute;
-  /** `performance.now()` when the handler started; 0 when not measuring. */
-  readonly started: number;
-  /** Its span and metrics while traced. */
-  readonly trace: ServerCall | undefined;
-  /** The handler timeout, 0 for none; `deadline` is then `Infinity`. */
-  readonly timeout: number;
-  readonly deadline: number;
-  /**
-   * Set once the caller was answered without the result (its deadline or the
-   * grace period passed) and the slot freed: the result, if it ever comes, is dropped.
-   */
-  abandoned: boolean;
-}
-
-/**
  * The serving side of Picom: one `S.>` subscription in queue group `S`, routed
  * by the method token, exactly one reply per request, and a bounded number of
- * handlers at once. A handler that overruns `handlerTimeout` is answered with
- * an error and its slot freed. `close()` stops deliveries and lets in-flight
- * work finish, up to the grace period.
+ * handlers at once. `close()` stops deliveries and lets in-flight work finish,
+ * up to the grace period.
  *
- * What a peer sends is bounded before it costs anything: a header block over
- * the limits is refused unparsed, and no reply goes to a subject long enough to
- * get this connection closed by the server. Every message dropped is counted
- * and logged, rate-limited.
+ * This class admits, queues and dispatches; beside it, `RefusalLedger` counts
+ * what is refused or dropped, `CallRecorder` records each outcome (stats and
+ * span), `ReplyWriter` writes every answer and `RunningCalls` holds the
+ * deadlines of handlers still running. A header block over the limits is
+ * refused unparsed, before it costs anything.
  */
 export class PicomResponder {
-  private subscription: Subscription | undefined;
-  private readonly prefixLength: number;
+  readonly ledger: RefusalLedger;
+  readonly recorder: CallRecorder;
+  private readonly writer: ReplyWriter;
+  private readonly running: RunningCalls;
   private readonly queue = new MessageQueue<Msg>();
-  private readonly encodeError: (err: unknown) => string;
-  /** Handlers with a result still to come, oldest first: for their deadline and for the end of the grace period. */
-  private readonly running = new DeadlineMap<Msg, RunningCall>((msg, call) => this.timedOut(msg, call));
+  private readonly prefixLength: number;
+  private subscription: Subscription | undefined;
   private inFlight = 0;
   private pumping = false;
   private onIdle: (() => void) | undefined;
-  /** Publishes dropped because `maxQueued` messages were waiting already. */
-  private readonly queueFull: DropCounter<undefined>;
-  /** Requests and publishes refused for their header block; the text says what was over. */
-  private readonly headerRefusals: DropCounter<string>;
-  /** Replies not sent for their subject's length, in bytes. */
-  private readonly replyRefusals: DropCounter<number>;
-  /** Publishes among `headerRefusals`, and those still queued when `close()` gave up. */
-  private otherDroppedPublishes = 0;
-  /** Requests and publishes for a method nobody serves. */
-  private unknownMethods = 0;
-  /** Requests answered at once with an overload error. */
-  private overloaded = 0;
-  /** The text of the latest refusal before a handler (for `$SRV.STATS`). */
-  private lastRefusal = '';
-  /** What every unknown method records: one span name and one attribute set for all of them. */
-  private unknownTelemetry: RouteTelemetry | undefined;
-  private readonly publishDroppedText: string;
-  /**
-   * Counts requests and handler time per method (`EndpointStats`) for
-   * discovery. Off, the hot path reads this flag and nothing more.
-   */
-  measuring = false;
 
   constructor(
     private readonly connection: PicomConnection,
     private readonly options: PicomResponderOptions,
   ) {
-    this.prefixLength = options.service.length + 1;
-    this.encodeError = options.encodeError ?? encodeError;
-    const { service, logger, maxQueued } = options;
-    this.publishDroppedText = DISCOVERY_MESSAGES.publishDropped(service);
-    this.queueFull = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total) =>
-      logger.warn(LOG_MESSAGES.publishesDropped(count, service, maxQueued, total)),
-    );
-    this.headerRefusals = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total, latest) =>
-      logger.warn(LOG_MESSAGES.headersRefused(count, service, latest, total)),
-    );
-    this.replyRefusals = new DropCounter(DROP_LOG_INTERVAL_MS, (count, total, bytes) =>
-      logger.warn(LOG_MESSAGES.replySubjectTooLong(count, service, bytes, MAX_REPLY_SUBJECT_BYTES, total)),
-    );
+    const { service, logger } = options;
+    this.prefixLength = service.length + 1;
+    this.ledger = new RefusalLedger(service, options.maxQueued, logger);
+    this.recorder = new CallRecorder(service, options.tracing === true);
+    this.writer = new ReplyWriter(connection, this.ledger, logger, options.encodeError ?? encodeError);
+    this.running = new RunningCalls(options.handlerTimeout, (call) => this.timedOut(call));
     void connection.closed.then(() => this.dropQueue());
-  }
-
-  /**
-   * Publishes never handled: past `maxQueued`, refused for their headers, or
-   * still queued at the end of the grace period. For the service's stats.
-   */
-  get droppedPublishes(): number {
-    return this.queueFull.total + this.otherDroppedPublishes;
-  }
-
-  /** Requests (answered with an error) and publishes (dropped) refused unparsed for their header block. */
-  get refusedHeaders(): number {
-    return this.headerRefusals.total;
-  }
-
-  /** Replies not sent because their subject was longer than `MAX_REPLY_SUBJECT_BYTES`. */
-  get droppedReplies(): number {
-    return this.replyRefusals.total;
-  }
-
-  /** What never reached a handler, for the `_refused` entry of `$SRV.STATS`. */
-  get refusals(): RefusalCounts {
-    return {
-      unknownMethod: this.unknownMethods,
-      headersRefused: this.headerRefusals.total,
-      overloaded: this.overloaded,
-      publishesDropped: this.queueFull.total,
-      repliesDropped: this.replyRefusals.total,
-      lastError: this.lastRefusal,
-    };
   }
 
   /** Handlers running or waiting. */
@@ -236,47 +113,36 @@ export class PicomResponder {
     let publishes = 0;
     for (const msg of this.queue.drainAll()) {
       if (msg.reply) {
-        this.reply(msg, encodeFailure(MESSAGES.shuttingDown(this.options.service)));
+        this.writer.failure(msg, RESPONDER_MESSAGES.shuttingDown(this.options.service));
       } else {
         publishes++;
       }
     }
     if (publishes > 0) {
-      this.otherDroppedPublishes += publishes;
-      this.options.logger.warn(LOG_MESSAGES.queuedPublishesDropped(publishes, this.options.service));
+      this.ledger.queuedPublishesDropped(publishes);
     }
     this.abandonRunning(gracePeriod);
-    // Lines still due are written now rather than by timers that may never fire.
-    this.queueFull.flush();
-    this.headerRefusals.flush();
-    this.replyRefusals.flush();
+    this.ledger.flush();
   }
 
   /** Answers every handler still running at the end of the grace period, with one log line for all. */
   private abandonRunning(gracePeriod: number): void {
-    const calls = this.running.clear();
+    const calls = this.running.abandonAll();
     if (calls.length === 0) {
       return;
     }
     const { service, logger } = this.options;
-    const text = MESSAGES.gracePeriodOver(service, gracePeriod);
-    const body = encodeFailure(text);
-    const now = this.measuring ? performance.now() : 0;
+    const text = RESPONDER_MESSAGES.gracePeriodOver(service, gracePeriod);
     let answered = 0;
     for (const call of calls) {
-      call.abandoned = true;
       this.inFlight--;
-      if (this.measuring) {
-        call.route.stats.fail(now - call.started, text);
-      }
-      this.traceEnd(call.trace, text, TELEMETRY_ERROR_TYPES.SHUTDOWN, TELEMETRY_OUTCOMES.ERROR);
+      this.recorder.failed(call.route, call.started, call.trace, text, TELEMETRY_ERROR_TYPES.SHUTDOWN);
       if (call.msg.reply) {
-        this.reply(call.msg, body);
+        this.writer.failure(call.msg, text);
         answered++;
       }
     }
-    const publishes = calls.length - answered;
-    logger.warn(LOG_MESSAGES.gracePeriodEnded(gracePeriod, service, calls.length, answered, publishes));
+    logger.warn(RESPONDER_LOG_MESSAGES.gracePeriodEnded(gracePeriod, service, calls.length, answered, calls.length - answered));
   }
 
   /**
@@ -287,7 +153,7 @@ export class PicomResponder {
   private dropQueue(): void {
     const dropped = this.queue.drainAll().length;
     if (dropped > 0) {
-      this.options.logger.error(LOG_MESSAGES.queueDropped(dropped, this.options.service));
+      this.options.logger.error(RESPONDER_LOG_MESSAGES.queueDropped(dropped, this.options.service));
     }
   }
 
@@ -307,44 +173,26 @@ export class PicomResponder {
     });
   }
 
+  /** Admission: refused, run now, queued, or turned away when the queue is full too. */
   private onMessage(err: Error | null, msg: Msg): void {
     if (err) {
-      this.options.logger.error(LOG_MESSAGES.subscriptionFailed(this.options.service, describeError(err)));
+      this.options.logger.error(RESPONDER_LOG_MESSAGES.subscriptionFailed(this.options.service, describeError(err)));
       return;
     }
     // Before anything reads the headers (nats.js parses them in quadratic time
     // on first read); a message without headers costs a property read.
     const overflow = headerOverflow(msg, this.options);
     if (overflow !== undefined) {
-      this.refuseHeaders(msg, overflow);
-      return;
-    }
-    if (this.inFlight < this.options.maxConcurrency) {
+      const text = this.ledger.headersRefused(msg.subject, overflow, !!msg.reply);
+      this.writer.failure(msg, text);
+    } else if (this.inFlight < this.options.maxConcurrency) {
       this.dispatch(msg);
     } else if (this.queue.length < this.options.maxQueued) {
       this.queue.push(msg);
     } else if (msg.reply) {
-      const text = MESSAGES.busy(this.options.service);
-      this.overloaded++;
-      this.lastRefusal = text;
-      this.reply(msg, encodeFailure(text));
+      this.writer.failure(msg, this.ledger.overloaded());
     } else {
-      this.lastRefusal = this.publishDroppedText;
-      this.queueFull.add(undefined);
-    }
-  }
-
-  /** A header block over the limits: the handler never runs; a request learns why at once. */
-  private refuseHeaders(msg: Msg, overflow: string): void {
-    if (msg.reply) {
-      const text = MESSAGES.headersRefused(msg.subject, overflow);
-      this.lastRefusal = text;
-      this.headerRefusals.add(overflow);
-      this.reply(msg, encodeFailure(text));
-    } else {
-      this.lastRefusal = DISCOVERY_MESSAGES.publishHeadersRefused(msg.subject, overflow);
-      this.headerRefusals.add(overflow);
-      this.otherDroppedPublishes++;
+      this.ledger.queueOverflow();
     }
   }
 
@@ -352,236 +200,106 @@ export class PicomResponder {
     this.inFlight++;
     const method = msg.subject.substring(this.prefixLength);
     const route = this.options.routes.get(method);
-    const telemetry = this.options.tracing === true ? telemetrySource.get() : undefined;
-    // One check when nothing records; span, context and metrics only when something does.
-    const trace = telemetry !== undefined && telemetry.live() ? telemetry.startHandling(msg, this.routeTelemetry(route, method), method) : undefined;
+    const recorder = this.recorder;
+    const trace = recorder.trace(msg, route, method);
     if (route === undefined) {
-      const text = WIRE_MESSAGES.methodNotFound(method);
-      this.unknownMethods++;
-      this.lastRefusal = text;
-      this.reply(msg, encodeFailure(text));
-      this.traceEnd(trace, text, TELEMETRY_ERROR_TYPES.UNKNOWN_METHOD, TELEMETRY_OUTCOMES.ERROR);
+      const text = this.ledger.unknownMethod(WIRE_MESSAGES.methodNotFound(method));
+      this.writer.failure(msg, text);
+      recorder.failed(undefined, 0, trace, text, TELEMETRY_ERROR_TYPES.UNKNOWN_METHOD);
       this.done();
       return;
     }
     const message = decodeRequest(msg.data);
     if (message === BAD_REQUEST) {
-      if (this.measuring) {
-        route.stats.fail(0, WIRE_MESSAGES.BAD_JSON_REQUEST);
-      }
-      this.reply(msg, encodeFailure(WIRE_MESSAGES.BAD_JSON_REQUEST));
-      this.traceEnd(trace, WIRE_MESSAGES.BAD_JSON_REQUEST, TELEMETRY_ERROR_TYPES.BAD_REQUEST, TELEMETRY_OUTCOMES.ERROR);
+      this.writer.failure(msg, WIRE_MESSAGES.BAD_JSON_REQUEST);
+      recorder.failed(route, recorder.started(), trace, WIRE_MESSAGES.BAD_JSON_REQUEST, TELEMETRY_ERROR_TYPES.BAD_REQUEST);
       this.done();
       return;
     }
-    const started = this.measuring ? performance.now() : 0;
+    const started = recorder.started();
     let result: unknown;
     try {
       // Inside the caller's context: the calls the handler makes continue its trace.
-      result = trace?.context === undefined
-        ? route.handler(message, msg, method)
-        : (telemetry as PicomTelemetry).run(trace.context, route.handler, message, msg, method);
+      result = trace === undefined ? route.handler(message, msg, method) : trace.run(route.handler, message, msg, method);
     } catch (err) {
-      this.failed(msg, err, route, started, trace);
-      this.done();
+      this.failed(msg, route, started, trace, err);
       return;
     }
-    this.settle(msg, result, this.options.unwrap, undefined, route, started, trace);
-  }
-
-  /** The span name and metric attributes of `route`, or the one set shared by every unknown method. */
-  private routeTelemetry(route: PicomRoute | undefined, method: string): RouteTelemetry {
-    if (route === undefined) {
-      return (this.unknownTelemetry ??= new RouteTelemetry(this.options.service, undefined));
+    let unwrapped = false;
+    if (this.options.observables === true && isObservableLike(result)) {
+      result = lastValue(result);
+      unwrapped = true;
     }
-    return (route.telemetry ??= new RouteTelemetry(this.options.service, method));
-  }
-
-  /** Ends a traced message's span and records its metrics; nothing when it is not traced. */
-  private traceEnd(trace: ServerCall | undefined, failure: string | undefined, errorType: string | undefined, outcome: TelemetryOutcome): void {
-    if (trace !== undefined) {
-      (telemetrySource.current as PicomTelemetry).endHandling(trace, failure, errorType, outcome);
-    }
-  }
-
-  /**
-   * Replies with `result` once it is a value; `unwrap` (once) turns a handler's
-   * result into one. `call` is the handler's entry in `running` once its result
-   * turned out to be asynchronous. `route` and `started` are for the stats.
-   */
-  private settle(
-    msg: Msg,
-    result: unknown,
-    unwrap: ((result: unknown) => unknown) | undefined,
-    call: RunningCall | undefined,
-    route: PicomRoute,
-    started: number,
-    trace: ServerCall | undefined,
-  ): void {
-    if (call?.abandoned) {
-      // Its caller got an error already and its slot went to another message.
+    if (!isPromiseLike(result)) {
+      this.succeeded(msg, route, started, trace, result);
       return;
     }
-    if (isPromiseLike(result)) {
-      const running = call ?? this.track(msg, route, started, trace);
-      // Promise.resolve returns a native promise as is, and tames any other
-      // thenable: one outcome, and a throwing `then` becomes a rejection.
-      Promise.resolve(result).then(
-        (value) => this.settle(msg, value, unwrap, running, running.route, running.started, running.trace),
-        (err: unknown) => this.settleFailure(msg, err, running),
-      );
-      return;
-    }
-    if (unwrap !== undefined) {
-      let value: unknown;
-      try {
-        value = unwrap(result);
-      } catch (err) {
-        if (call === undefined) {
-          this.failed(msg, err, route, started, trace);
-          this.done();
-        } else {
-          this.settleFailure(msg, err, call);
-        }
-        return;
-      }
-      this.settle(msg, value, undefined, call, route, started, trace);
-      return;
-    }
-    this.untrack(msg, call);
-    const failure = this.succeed(msg, result);
-    if (this.measuring) {
-      const ms = performance.now() - started;
-      if (failure === undefined) {
-        route.stats.record(ms);
-      } else {
-        route.stats.fail(ms, failure);
-      }
-    }
-    if (failure === undefined) {
-      this.traceEnd(trace, undefined, undefined, TELEMETRY_OUTCOMES.OK);
-    } else {
-      this.traceEnd(trace, failure, TELEMETRY_ERROR_TYPES.REPLY_NOT_SENT, TELEMETRY_OUTCOMES.ERROR);
-    }
-    this.done();
+    const call = this.running.start(msg, route, started, trace, unwrapped);
+    // Promise.resolve returns a native promise as is, and tames any other
+    // thenable: one outcome, and a throwing `then` becomes a rejection.
+    Promise.resolve(result).then(
+      (value) => this.resolved(call, value),
+      (err: unknown) => this.rejected(call, err),
+    );
   }
 
-  private settleFailure(msg: Msg, err: unknown, call: RunningCall): void {
+  private resolved(call: RunningCall, value: unknown): void {
     if (call.abandoned) {
       return;
     }
-    this.untrack(msg, call);
-    this.failed(msg, err, call.route, call.started, call.trace);
+    if (!call.unwrapped && this.options.observables === true && isObservableLike(value)) {
+      // An async handler that resolved with an Observable: its last value is the reply.
+      lastValue(value).then(
+        (last) => this.resolvedLast(call, last),
+        (err: unknown) => this.rejected(call, err),
+      );
+      return;
+    }
+    this.resolvedLast(call, value);
+  }
+
+  private resolvedLast(call: RunningCall, value: unknown): void {
+    if (this.running.finish(call)) {
+      this.succeeded(call.msg, call.route, call.started, call.trace, value);
+    }
+  }
+
+  private rejected(call: RunningCall, err: unknown): void {
+    if (this.running.finish(call)) {
+      this.failed(call.msg, call.route, call.started, call.trace, err);
+    }
+  }
+
+  private succeeded(msg: Msg, route: PicomRoute, started: number, trace: ServerCall | undefined, value: unknown): void {
+    const failure = this.writer.success(msg, value);
+    if (failure === undefined) {
+      this.recorder.succeeded(route, started, trace);
+    } else {
+      this.recorder.failed(route, started, trace, failure, TELEMETRY_ERROR_TYPES.REPLY_NOT_SENT);
+    }
     this.done();
   }
 
-  /** A handler failed: its caller is answered (or the failure logged) and the method's stats told. */
-  private failed(msg: Msg, err: unknown, route: PicomRoute, started: number, trace: ServerCall | undefined): void {
-    const sent = this.fail(msg, err);
-    if (this.measuring || trace !== undefined) {
-      const text = msg.reply ? envelopeErrorText(sent) : sent;
-      if (this.measuring) {
-        route.stats.fail(performance.now() - started, text);
-      }
-      this.traceEnd(trace, text, err instanceof Error ? err.name : TELEMETRY_ERROR_TYPES.OTHER, TELEMETRY_OUTCOMES.ERROR);
-    }
-  }
-
-  /** Enters an asynchronous handler in `running`, whose timer enforces its deadline when it has one. */
-  private track(msg: Msg, route: PicomRoute, started: number, trace: ServerCall | undefined): RunningCall {
-    const timeout = this.options.handlerTimeout;
-    const call: RunningCall = { msg, route, started, trace, timeout, deadline: timeout > 0 ? performance.now() + timeout : Infinity, abandoned: false };
-    this.running.add(msg, call);
-    return call;
-  }
-
-  private untrack(msg: Msg, call: RunningCall | undefined): void {
-    if (call !== undefined) {
-      this.running.delete(msg, call);
-    }
+  private failed(msg: Msg, route: PicomRoute, started: number, trace: ServerCall | undefined, err: unknown): void {
+    const text = this.writer.error(msg, err);
+    this.recorder.failed(route, started, trace, text, CallRecorder.errorType(err));
+    this.done();
   }
 
   /** The handler overran its deadline: its caller is told now, its slot freed, its result dropped. */
-  private timedOut(msg: Msg, call: RunningCall): void {
-    call.abandoned = true;
-    const text = MESSAGES.handlerTimedOut(msg.subject, call.timeout);
-    if (this.measuring) {
-      call.route.stats.fail(performance.now() - call.started, text);
-    }
-    this.traceEnd(call.trace, text, TELEMETRY_ERROR_TYPES.HANDLER_TIMEOUT, TELEMETRY_OUTCOMES.TIMEOUT);
+  private timedOut(call: RunningCall): void {
+    const msg = call.msg;
+    const text = RESPONDER_MESSAGES.handlerTimedOut(msg.subject, call.timeout);
+    this.recorder.failed(call.route, call.started, call.trace, text, TELEMETRY_ERROR_TYPES.HANDLER_TIMEOUT, TELEMETRY_OUTCOMES.TIMEOUT);
     if (msg.reply) {
-      this.reply(msg, encodeFailure(text));
+      this.writer.failure(msg, text);
     } else {
-      this.options.logger.warn(LOG_MESSAGES.publishTimedOut(text));
+      this.options.logger.warn(RESPONDER_LOG_MESSAGES.publishTimedOut(text));
     }
     this.done();
   }
 
-  /** Replies with `value`; returns the error text sent instead when it cannot be sent, `undefined` otherwise. */
-  private succeed(msg: Msg, value: unknown): string | undefined {
-    if (!msg.reply) {
-      return undefined;
-    }
-    let data: Uint8Array;
-    let failure: string | undefined;
-    try {
-      // Encoded once, here: the size check and the publish share the bytes.
-      data = encodeSuccess(value);
-    } catch (err) {
-      failure = PROTOCOL_MESSAGES.unserializable('the reply', (err as Error).message);
-      data = toBytes(encodeFailure(failure));
-    }
-    const limit = this.connection.maxPayload;
-    if (data.length > limit) {
-      failure = MESSAGES.replyTooLarge(data.length, limit);
-      data = toBytes(encodeFailure(failure));
-    }
-    this.publishReply(msg, data);
-    return failure;
-  }
-
-  /** Answers a handler failure, or logs it for a publish; returns the body sent, or the text logged. */
-  private fail(msg: Msg, err: unknown): string {
-    if (!msg.reply) {
-      // A publish has nobody to tell; the log is the only witness.
-      const text = describeError(err);
-      this.options.logger.warn(LOG_MESSAGES.publishFailed(msg.subject, text));
-      return text;
-    }
-    let body: string;
-    try {
-      body = this.encodeError(err);
-    } catch (encodeErr) {
-      body = encodeFailure(PROTOCOL_MESSAGES.unserializable('the error', String(encodeErr)));
-    }
-    this.reply(msg, body);
-    return body;
-  }
-
-  private reply(msg: Msg, body: string): void {
-    this.publishReply(msg, toBytes(body));
-  }
-
-  private publishReply(msg: Msg, data: Uint8Array): void {
-    const reply = msg.reply;
-    if (!reply) {
-      return;
-    }
-    if (reply.length > SHORT_REPLY_SUBJECT) {
-      const bytes = Buffer.byteLength(reply);
-      if (bytes > MAX_REPLY_SUBJECT_BYTES) {
-        // Sent, it could get this connection closed, and every caller with it.
-        this.replyRefusals.add(bytes);
-        return;
-      }
-    }
-    try {
-      this.connection.nc.publish(reply, data);
-    } catch (err) {
-      this.options.logger.error(PROTOCOL_MESSAGES.replyFailed(msg.subject, describeError(err)));
-    }
-  }
-
+  /** Frees a slot and runs what waits for one. */
   private done(): void {
     this.inFlight--;
     // A loop, not recursion: a backlog of synchronous handlers must not grow the stack.

@@ -1,4 +1,4 @@
-import { TELEMETRY_RECHECK_CALLS } from '../constants.js';
+import { TELEMETRY_RECHECK_CALLS } from './constants.js';
 import { PicomTelemetry } from './picom.telemetry.js';
 
 /** The `@opentelemetry/api` module, as `import()` gives it. */

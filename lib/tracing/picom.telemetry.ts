@@ -2,8 +2,6 @@ import type { Msg, MsgHdrs } from '@nats-io/transport-node';
 import type {
   Attributes,
   Context,
-  Counter,
-  Histogram,
   Meter,
   MeterProvider,
   Span,
@@ -11,8 +9,10 @@ import type {
   TextMapSetter,
   Tracer,
   TracerProvider,
-  UpDownCounter,
 } from '@opentelemetry/api';
+import { PicomNoRespondersError, PicomRemoteError, PicomSubjectError, PicomTimeoutError } from '../errors/index.js';
+import { isMethodNotFound } from '../protocol/wire.rules.js';
+import { isValidSubject } from '../protocol/subject.rules.js';
 import {
   TELEMETRY_ATTRIBUTES as A,
   TELEMETRY_METRICS as M,
@@ -20,14 +20,13 @@ import {
   TELEMETRY_SCOPE,
   TELEMETRY_SPAN_NAMES,
   TELEMETRY_VALUES as V,
-  WIRE_MESSAGES,
-} from '../constants.js';
-import { PicomNoRespondersError, PicomRemoteError, PicomSubjectError, PicomTimeoutError } from '../errors/index.js';
-import { isValidSubject } from '../protocol/subject.rules.js';
+} from './constants.js';
 import type { OtelApi } from './otel.loader.js';
+import { byOutcome, type ByOutcome, type RouteTelemetry, type TelemetryOutcome } from './route.telemetry.js';
+import { ClientCall, ServerCall, type Instruments } from './telemetry.calls.js';
 
-/** A `picom.outcome` value. */
-export type TelemetryOutcome = (typeof O)[keyof typeof O];
+export { ClientCall, ServerCall } from './telemetry.calls.js';
+export { RouteTelemetry, type TelemetryOutcome } from './route.telemetry.js';
 
 /** Where trace headers go on the way out: the message's header block, and the bytes they add to it. */
 export interface TraceCarrier {
@@ -53,74 +52,6 @@ const GETTER: TextMapGetter<MsgHdrs> = {
     return headers.keys();
   },
 };
-
-/** The instruments of one meter. */
-interface Instruments {
-  readonly clientDuration: Histogram;
-  readonly serverDuration: Histogram;
-  readonly processDuration: Histogram;
-  readonly clientSent: Counter;
-  readonly clientActive: UpDownCounter;
-  readonly serverActive: UpDownCounter;
-}
-
-/** Metric attribute sets, one per outcome: made once, recorded many times. */
-type ByOutcome = Readonly<Record<TelemetryOutcome, Attributes>>;
-
-/** A caller's call (request or publish) while its outcome is not known. */
-export class ClientCall {
-  constructor(
-    readonly span: Span | undefined,
-    /** The instruments it counts in, `undefined` when no meter was live at its start. */
-    readonly instruments: Instruments | undefined,
-    readonly subject: string,
-    readonly request: boolean,
-    readonly started: number,
-  ) {}
-}
-
-/** A handled message (request or publish) while its outcome is not known. */
-export class ServerCall {
-  constructor(
-    readonly span: Span | undefined,
-    /** The context the handler runs in: the caller's, with `span` active; `undefined` without a span. */
-    readonly context: Context | undefined,
-    readonly instruments: Instruments | undefined,
-    readonly route: RouteTelemetry,
-    readonly request: boolean,
-    readonly started: number,
-  ) {}
-}
-
-/**
- * What one method of a service records, made once per route entry (and once
- * for every unknown method of a service together): its span name and every
- * metric attribute set, so that a handled message allocates none.
- */
-export class RouteTelemetry {
-  /** `service.method`, or `_OTHER` for a method the route table does not know. */
-  readonly name: string;
-  readonly requests: ByOutcome;
-  readonly publishes: ByOutcome;
-  readonly active: Attributes;
-
-  constructor(
-    readonly service: string,
-    /** `undefined` for unknown methods. */
-    method: string | undefined,
-  ) {
-    this.name = method === undefined ? V.OTHER : `${service}.${method}`;
-    this.requests = byOutcome({ [A.RPC_SYSTEM_NAME]: V.RPC_SYSTEM, [A.PICOM_SERVICE]: service, [A.RPC_METHOD]: this.name });
-    this.publishes = byOutcome({
-      [A.MESSAGING_SYSTEM]: V.MESSAGING_SYSTEM,
-      [A.MESSAGING_OPERATION_NAME]: V.OPERATION_PROCESS,
-      [A.MESSAGING_CONSUMER_GROUP_NAME]: service,
-      [A.PICOM_SERVICE]: service,
-      [A.MESSAGING_DESTINATION_NAME]: this.name,
-    });
-    this.active = Object.freeze({ [A.RPC_SYSTEM_NAME]: V.RPC_SYSTEM, [A.PICOM_SERVICE]: service });
-  }
-}
 
 /** Metric attributes of a caller's subjects are cached up to this many subjects; past it they are made per call. */
 const MAX_CACHED_SUBJECTS = 1000;
@@ -213,7 +144,7 @@ export class PicomTelemetry {
     if (instruments !== undefined && request) {
       instruments.clientActive.add(1, CLIENT_ACTIVE);
     }
-    return new ClientCall(span, instruments, subject, request, instruments === undefined ? 0 : performance.now());
+    return new ClientCall(this, span, instruments, subject, request, instruments === undefined ? 0 : performance.now());
   }
 
   /** Writes the call's trace context (W3C `traceparent`/`tracestate` with the usual propagator) into `carrier`. */
@@ -299,7 +230,7 @@ export class PicomTelemetry {
     if (instruments !== undefined) {
       instruments.serverActive.add(1, route.active);
     }
-    return new ServerCall(span, context, instruments, route, request, instruments === undefined ? 0 : performance.now());
+    return new ServerCall(this, span, context, instruments, route, request, instruments === undefined ? 0 : performance.now());
   }
 
   /**
@@ -382,14 +313,6 @@ function createInstruments(meter: Meter): Instruments {
   };
 }
 
-function byOutcome(base: Attributes): ByOutcome {
-  const sets = {} as Record<TelemetryOutcome, Attributes>;
-  for (const outcome of Object.values(O)) {
-    sets[outcome] = Object.freeze({ ...base, [A.PICOM_OUTCOME]: outcome });
-  }
-  return Object.freeze(sets);
-}
-
 /** A caller's outcome. */
 export function outcomeOf(err: Error | null): TelemetryOutcome {
   if (err === null) return O.OK;
@@ -404,9 +327,6 @@ function failedSubject(err: Error): boolean {
   return (
     err instanceof PicomNoRespondersError ||
     err instanceof PicomSubjectError ||
-    (err instanceof PicomRemoteError && err.message.startsWith(METHOD_NOT_FOUND))
+    (err instanceof PicomRemoteError && isMethodNotFound(err.message))
   );
 }
-
-/** The start of the wire's `Method not found "<method>"` text (without the quoted name). */
-const METHOD_NOT_FOUND = WIRE_MESSAGES.methodNotFound('').slice(0, -2);

@@ -62,7 +62,7 @@ async function requestWith(
   return { body: decoder.decode(msg.data), ms: performance.now() - started };
 }
 
-/** The counters a responder keeps for the service's stats: internal to the core, so read through its private fields. */
+/** The counters a responder's refusal ledger keeps for the service's stats: internal to the core, so read through private fields. */
 interface ResponderCounters {
   readonly droppedPublishes: number;
   readonly refusedHeaders: number;
@@ -70,9 +70,9 @@ interface ResponderCounters {
 }
 
 function countersOf(picom: Picom): ResponderCounters {
-  const responder = (picom as unknown as { endpoint: { responder?: ResponderCounters } }).endpoint.responder;
+  const responder = (picom as unknown as { endpoint: { responder?: { ledger: ResponderCounters } } }).endpoint.responder;
   assert.ok(responder, 'the Picom serves nothing');
-  return responder;
+  return responder.ledger;
 }
 
 /** Lines of `logger` matching `pattern`, with their captured groups as numbers. */

@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { DEFAULT_VERSION, Picom, PicomOptionsError } from 'picom';
 import { PicomClient, PicomServer } from 'picom/nest';
 import { DISCOVERY_MESSAGES, MAX_LAST_ERROR_CHARS, MESSAGES } from '../../lib/constants.js';
-import { EndpointStats, envelopeErrorText } from '../../lib/discovery/endpoint-stats.js';
-import { infoDocument, isMicroName, microName, pingDocument, statsDocument, type RefusalCounts } from '../../lib/discovery/micro.builder.js';
+import { infoDocument, isMicroName, microName, pingDocument, statsDocument } from '../../lib/discovery/micro.builder.js';
 import { resolvePicomOptions } from '../../lib/options/picom-options.resolver.js';
+import type { RefusalCounts } from '../../lib/responder/refusal.ledger.js';
+import { EndpointStats } from '../../lib/routes/method-stats.js';
 import { assertDocument } from '../fixtures/micro.fixture.js';
 
 /** The pure pieces of discovery: option checks, name mapping, document building. */
@@ -145,11 +146,5 @@ describe('discovery documents', () => {
     const stats = new EndpointStats();
     stats.fail(0, 'y'.repeat(5_000));
     assert.equal(stats.lastError.length, MAX_LAST_ERROR_CHARS);
-  });
-
-  it('the text of an error envelope, or the body as is', () => {
-    assert.equal(envelopeErrorText('{"error":"nope","status":"error"}'), 'nope');
-    assert.equal(envelopeErrorText('{"error":{"a":1}}'), '{"error":{"a":1}}');
-    assert.equal(envelopeErrorText('not json'), 'not json');
   });
 });

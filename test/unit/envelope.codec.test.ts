@@ -212,17 +212,26 @@ describe('encodeFailure', () => {
 
 describe('encodeError', () => {
   it('encodes a rejection the way the original does', () => {
-    assert.equal(encodeError('Not allowed'), '{"error":"Not allowed"}');
-    assert.equal(encodeError(new Error('boom')), '{"error":"boom"}');
-    assert.equal(encodeError(Object.assign(new Error('boom'), { code: 'E1' })), '{"error":"boom {\\"code\\":\\"E1\\"}"}');
-    assert.equal(encodeError({ reason: 'x' }), '{"error":"{\\"reason\\":\\"x\\"}"}');
-    assert.equal(encodeError(42), '{"error":"42"}');
-    assert.equal(encodeError(null), '{"error":"null"}');
+    assert.equal(encodeError('Not allowed').body, '{"error":"Not allowed"}');
+    assert.equal(encodeError(new Error('boom')).body, '{"error":"boom"}');
+    assert.equal(encodeError(Object.assign(new Error('boom'), { code: 'E1' })).body, '{"error":"boom {\\"code\\":\\"E1\\"}"}');
+    assert.equal(encodeError({ reason: 'x' }).body, '{"error":"{\\"reason\\":\\"x\\"}"}');
+    assert.equal(encodeError(42).body, '{"error":"42"}');
+    assert.equal(encodeError(null).body, '{"error":"null"}');
+  });
+
+  it('hands back the text it put in the envelope, so that nobody parses it back', () => {
+    const values: unknown[] = ['Not allowed', new Error('boom'), { reason: 'x' }, new PicomReplyError('bad', { code: 'E' }), new PicomTimeoutError('s.m', 5)];
+    for (const value of values) {
+      const { text, body } = encodeError(value);
+      assert.equal((JSON.parse(body) as { error: unknown }).error, text, String(value));
+    }
+    assert.equal(encodeError(new PicomReplyError('bad', { code: 'E' })).text, 'bad');
   });
 
   it('always sends a string error', () => {
     for (const value of ['', 'x', new Error('e'), { a: 1 }, [1], 0, false, null, undefined, 5n, Symbol('s')]) {
-      const envelope = JSON.parse(encodeError(value)) as Record<string, unknown>;
+      const envelope = JSON.parse(encodeError(value).body) as Record<string, unknown>;
       assert.equal(typeof envelope['error'], 'string', String(value));
       assert.equal('payload' in envelope, false);
     }
@@ -231,22 +240,22 @@ describe('encodeError', () => {
   it("sends a Picom error's message without its local fields", () => {
     const err = new PicomTimeoutError('service2.slow', 100);
     assert.deepEqual(Object.keys(err).sort(), ['subject', 'timeout']);
-    assert.equal(encodeError(err), '{"error":"Request service2.slow timed out"}');
+    assert.equal(encodeError(err).body, '{"error":"Request service2.slow timed out"}');
   });
 
   it('forwards a remote error with its text and envelope fields intact', () => {
     const upstream = '{"error":"db down","code":"E_DB","details":{"retryIn":5}}';
     const err = replyError(upstream);
     assert.ok(err instanceof PicomRemoteError);
-    assert.equal(encodeError(err), upstream);
+    assert.equal(encodeError(err).body, upstream);
   });
 
   it('answers a PicomReplyError with its fields beside the text', () => {
     const err = new PicomReplyError('b must be a number', { code: 'INVALID_ARGUMENT', error: 'ignored', payload: 1 });
     assert.ok(err instanceof PicomError);
     assert.equal(err.fields['code'], 'INVALID_ARGUMENT');
-    assert.equal(encodeError(err), '{"error":"b must be a number","code":"INVALID_ARGUMENT"}');
-    const back = replyError(encodeError(err));
+    assert.equal(encodeError(err).body, '{"error":"b must be a number","code":"INVALID_ARGUMENT"}');
+    const back = replyError(encodeError(err).body);
     assert.ok(back instanceof PicomRemoteError);
     assert.equal(back.message, 'b must be a number');
     assert.equal((back as PicomRemoteError & { code?: string }).code, 'INVALID_ARGUMENT');

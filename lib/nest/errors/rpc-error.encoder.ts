@@ -1,4 +1,4 @@
-import { encodeError, encodeFailure, errorText } from '../../protocol/envelope.codec.js';
+import { encodeError, errorText, failureEnvelope, type ErrorEnvelope } from '../../protocol/envelope.codec.js';
 
 /**
  * Turns what Nest's exception filters emit into a Picom error envelope.
@@ -8,6 +8,11 @@ import { encodeError, encodeFailure, errorText } from '../../protocol/envelope.c
  * already turned into "Internal server error" by the filter, so nothing leaks.
  */
 export function encodeRpcError(err: unknown): string {
+  return rpcErrorEnvelope(err).body;
+}
+
+/** `encodeRpcError`'s envelope beside the text it carries, for the responder. */
+export function rpcErrorEnvelope(err: unknown): ErrorEnvelope {
   if (err === null || typeof err !== 'object' || err instanceof Error) {
     return encodeError(err);
   }
@@ -15,6 +20,6 @@ export function encodeRpcError(err: unknown): string {
   const text = typeof message === 'string' ? message : errorText(err);
   // `status: 'error'` is the filter's own marker; any other status is the user's field.
   const fields: Record<string, unknown> = status === undefined || status === 'error' ? rest : { status, ...rest };
-  return encodeFailure(text, Object.keys(fields).length > 0 ? fields : undefined);
+  return failureEnvelope(text, Object.keys(fields).length > 0 ? fields : undefined);
 }
 

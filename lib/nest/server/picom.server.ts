@@ -1,7 +1,6 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { isObservable, type Observable } from 'rxjs';
 import { CONNECTION_MESSAGES } from '../../connection/constants.js';
 import { PicomStatus, type PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
@@ -9,9 +8,8 @@ import { PicomOptionsError } from '../../errors/index.js';
 import { requireOptionsObject, resolvePicomOptions, validateServiceName } from '../../options/picom-options.resolver.js';
 import { PROTOCOL_MESSAGES } from '../../protocol/constants.js';
 import { methodRefusal } from '../../protocol/subject.rules.js';
-import { isPromiseLike } from '../../responder/handler-result.js';
-import { EndpointStats } from '../../discovery/endpoint-stats.js';
-import type { PicomRoute, RouteHandler } from '../../responder/picom.responder.js';
+import { isPromiseLike, replyValue } from '../../responder/handler-result.js';
+import { PicomRoute, type RouteHandler } from '../../routes/picom-route.js';
 import {
   assertSupportedNest,
   endHookRunner,
@@ -23,7 +21,7 @@ import {
 } from '../compat/nest.features.js';
 import { NEST_MESSAGES, PICOM_TRANSPORT } from '../constants.js';
 import { PicomContext } from '../ctx-host/picom.context.js';
-import { encodeRpcError } from '../errors/rpc-error.encoder.js';
+import { rpcErrorEnvelope } from '../errors/rpc-error.encoder.js';
 import type { PicomServerOptions } from '../interfaces/picom-nest-options.interface.js';
 
 /**
@@ -76,8 +74,8 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       const connection = await this.endpoint.serve({
         service: this.service,
         routes: this.routes,
-        encodeError: encodeRpcError,
-        unwrap: lastValue,
+        encodeError: rpcErrorEnvelope,
+        observables: true,
       });
       this.endpoint.options.logger.log(CONNECTION_MESSAGES.serving(this.service, connection.server, [...this.routes.keys()]));
       callback();
@@ -129,16 +127,17 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
       const run: RouteHandler = handler.isEventHandler
         ? (message, msg, method) => ignoreResult(this.invoke(handler, message, msg, method))
         : (message, msg, method) => this.invoke(handler, message, msg, method);
-      this.routes.set(pattern, { handler: run, stats: new EndpointStats() });
+      this.routes.set(pattern, new PicomRoute(run));
     }
   }
 
   /**
    * Runs a Nest handler. With Nest's default processing hooks (a start hook
    * that only calls `done`, no end hook) there is nothing to run around it: its
-   * result goes to the responder as is, which takes an Observable's last value
-   * (`unwrap`), so a plain value settles at once and a promise costs no promise
-   * of ours. Otherwise the handler runs between the hooks.
+   * result goes to the responder as is (which takes an Observable's last
+   * value), so a plain value settles at once and a promise costs no promise of
+   * ours. Otherwise the handler runs between the hooks, and the end hook runs
+   * once its reply value is known.
    */
   private invoke(handler: MessageHandler, message: unknown, msg: Msg, method: string): unknown {
     // The message itself, not msg.headers: the headers are parsed only if the handler reads them.
@@ -149,28 +148,14 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     return this.invokeWithHooks(handler, message, context);
   }
 
-  private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<Settled> {
+  private invokeWithHooks(handler: MessageHandler, message: unknown, context: PicomContext): Promise<unknown> {
     return new Promise((resolve, reject) => {
       runProcessingStartHook(this, context, async () => {
         const runEndHook = endHookRunner(this, context);
         try {
-          const result: unknown = await handler(message, context);
-          if (!isObservable(result)) {
-            runEndHook();
-            resolve(new Settled(result));
-            return;
-          }
-          subscribeLast(
-            result,
-            (last) => {
-              runEndHook();
-              resolve(new Settled(last));
-            },
-            (err) => {
-              runEndHook();
-              reject(err);
-            },
-          );
+          const value = await replyValue(handler(message, context));
+          runEndHook();
+          resolve(value);
         } catch (err) {
           runEndHook();
           reject(err);
@@ -180,38 +165,10 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
   }
 }
 
-/** A value the hooked path already took from the handler's result: `lastValue` hands it over as is. */
-class Settled {
-  constructor(readonly value: unknown) {}
-}
-
-/** A handler's result as a value: an Observable's last value (a promise of it), anything else as is. */
-function lastValue(result: unknown): unknown {
-  if (result instanceof Settled) {
-    return result.value;
-  }
-  if (!isObservable(result)) {
-    return result;
-  }
-  return new Promise((resolve, reject) => subscribeLast(result, resolve, reject));
-}
-
-/** Subscribes to `source`: `complete` gets its last value (`undefined` when it emitted none), `error` its error. */
-function subscribeLast(source: Observable<unknown>, complete: (last: unknown) => void, error: (err: unknown) => void): void {
-  let last: unknown;
-  source.subscribe({
-    next: (value) => (last = value),
-    error,
-    complete: () => complete(last),
-  });
-}
-
 /** An event handler answers nothing: only its completion (or failure) counts, an Observable's included. */
 function ignoreResult(result: unknown): unknown {
-  if (isPromiseLike(result)) {
-    return result.then(ignoreResult);
-  }
-  return isObservable(result) ? (lastValue(result) as Promise<unknown>).then(ignoreValue) : undefined;
+  const value = replyValue(result);
+  return isPromiseLike(value) ? value.then(ignoreValue) : undefined;
 }
 
 function ignoreValue(): undefined {
