@@ -1,7 +1,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { MESSAGES } from './constants.js';
 import { CONNECTION_MESSAGES } from './connection/constants.js';
 import type { PicomEventsMap, PicomStatus } from './connection/picom-status.js';
+import { ENDPOINT_MESSAGES } from './endpoint/constants.js';
 import { PicomEndpoint } from './endpoint/picom.endpoint.js';
 import { PicomOptionsError } from './errors/index.js';
 import type { PicomOptions, PicomRequestOptions } from './interfaces/picom-options.interface.js';
@@ -46,7 +46,7 @@ export class Picom {
     options: PicomOptions = {},
   ) {
     validateServiceName(name);
-    const resolved = resolvePicomOptions(options, `picom:${name}`);
+    const resolved = resolvePicomOptions(options, { clientName: `picom:${name}` });
     this.endpoint = new PicomEndpoint(resolved, {
       calls: false,
       reopens: false,
@@ -141,6 +141,6 @@ export class Picom {
    * @throws {PicomConnectionError} before the connection is open
    */
   unwrap<T = NatsConnection>(): T {
-    return this.endpoint.unwrap<T>(MESSAGES.notConnected);
+    return this.endpoint.unwrap<T>(ENDPOINT_MESSAGES.notConnected);
   }
 }

@@ -1,8 +1,10 @@
-import { Empty, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
-import { DEFAULT_DISCOVERY_WAIT, DISCOVERY_MESSAGES } from '../constants.js';
-import { PicomOptionsError } from '../errors/index.js';
+import { Empty, errors, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
+import { DEFAULT_DISCOVERY_WAIT } from '../constants.js';
+import { describeError } from '../errors/describe-value.js';
+import { PicomConnectionError, PicomError, PicomOptionsError } from '../errors/index.js';
+import { isIntegerFrom, isPositiveNumber } from '../options/option.validators.js';
 import { isValidToken } from '../protocol/subject.rules.js';
-import { MICRO_PREFIX } from './micro.constants.js';
+import { DISCOVERY_MESSAGES, MICRO_PREFIX } from './micro.constants.js';
 import { MICRO_TYPES, type MicroResponses, type MicroVerb } from './micro.documents.js';
 
 /**
@@ -68,15 +70,17 @@ export class PicomDiscovery {
   /**
    * Sends `$SRV.<verb>[.<service>[.<id>]]` and collects the answers.
    * @throws {PicomOptionsError} when the service name, id, timeout or max is invalid
+   * @throws {PicomConnectionError} when the connection is closed or draining
+   * @throws {PicomError} when the request fails otherwise (the nats.js error is its `cause`)
    */
   async query<V extends MicroVerb>(verb: V, service?: string, options: PicomDiscoveryOptions = {}): Promise<PicomDiscoveryReply<MicroResponses[V]>[]> {
     const subject = discoverySubject(verb, service, options.id);
     const timeout = options.timeout ?? DEFAULT_DISCOVERY_WAIT;
-    if (!(Number.isFinite(timeout) && timeout > 0)) {
+    if (!isPositiveNumber(timeout)) {
       throw new PicomOptionsError(DISCOVERY_MESSAGES.invalidTimeout(String(timeout)));
     }
     const max = options.max;
-    if (max !== undefined && !(Number.isInteger(max) && max > 0)) {
+    if (max !== undefined && !isIntegerFrom(max, 1)) {
       throw new PicomOptionsError(DISCOVERY_MESSAGES.invalidMax(String(max)));
     }
     const many: Partial<RequestManyOptions> =
@@ -96,7 +100,7 @@ export class PicomDiscovery {
     } catch (err) {
       // No instance at all is an answer too (nats.js ends the iteration with no-responders).
       if (!isNoResponders(err)) {
-        throw err;
+        throw requestFailure(err);
       }
     }
     return replies;
@@ -146,4 +150,12 @@ function parseDocument(msg: Msg, type: string): object | string {
 
 function isNoResponders(err: unknown): boolean {
   return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+}
+
+// Callers see PicomErrors only, as from every other Picom call; the nats.js error stays the cause.
+function requestFailure(err: unknown): PicomError {
+  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
+    return PicomConnectionError.closed({ cause: err });
+  }
+  return new PicomError(DISCOVERY_MESSAGES.requestFailed(describeError(err)), { cause: err });
 }

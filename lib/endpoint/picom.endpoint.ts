@@ -1,5 +1,4 @@
 import { nuid, type NatsConnection } from '@nats-io/transport-node';
-import { DISCOVERY_MESSAGES, MESSAGES } from '../constants.js';
 import { CONNECTION_MESSAGES } from '../connection/constants.js';
 import { PicomConnection } from '../connection/picom.connection.js';
 import { PicomEvents } from '../connection/picom.events.js';
@@ -12,6 +11,7 @@ import { SILENT_LOGGER } from '../options/silent.logger.js';
 import { PicomRequester } from '../requester/picom.requester.js';
 import { PicomResponder, type PicomResponderOptions } from '../responder/picom.responder.js';
 import { telemetrySource } from '../tracing/otel.loader.js';
+import { ENDPOINT_MESSAGES } from './constants.js';
 
 /** How a face (`Picom`, `PicomServer`, `PicomClient`) wants its endpoint to behave. */
 export interface PicomEndpointSettings {
@@ -103,7 +103,7 @@ export class PicomEndpoint {
   connectWithin(timeout: number, subject: string): Promise<PicomConnection> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const cause = new PicomConnectionError(MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
+        const cause = new PicomConnectionError(ENDPOINT_MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
         reject(new PicomTimeoutError(subject, timeout, { cause }));
       }, timeout);
       this.connect().then(
@@ -243,7 +243,7 @@ export class PicomEndpoint {
       return undefined;
     }
     if (!isMicroName(settings.service)) {
-      logger.warn(DISCOVERY_MESSAGES.nameNotListed(settings.service));
+      logger.warn(ENDPOINT_MESSAGES.nameNotListed(settings.service));
       return undefined;
     }
     const identity = { name: settings.service, id: nuid.next(), version, description, metadata };
@@ -278,7 +278,7 @@ export class PicomEndpoint {
         // A serving process that gives up must not look like one that finished:
         // a supervisor restarts what exits non-zero. Set, not exit(): other work
         // (an HTTP server, say) may still run and report it through its health.
-        const message = MESSAGES.lostServing(describeReason(reason), this.service);
+        const message = ENDPOINT_MESSAGES.lostServing(describeReason(reason), this.service);
         this.options.logger.error(message);
         if (this.options.logger === SILENT_LOGGER) {
           // Nobody gave a logger, yet the process is about to fail: say why on stderr.
@@ -286,7 +286,7 @@ export class PicomEndpoint {
         }
         process.exitCode ||= 1;
       } else {
-        this.options.logger.error(MESSAGES.lostCalling(describeReason(reason)));
+        this.options.logger.error(ENDPOINT_MESSAGES.lostCalling(describeReason(reason)));
         // The next connect() dials again, as Nest's ClientNats does.
         this.connecting = undefined;
         this.requester = undefined;

@@ -23,3 +23,6 @@ export const PROTOCOL_MESSAGES = {
   /** Logged by every responder (service methods and discovery) when a reply cannot be published. */
   replyFailed: (subject: string, reason: string) => `Picom: cannot reply to ${subject}: ${reason}`,
 } as const;
+
+/** The status NATS puts in the header of a no-responders reply. */
+export const NO_RESPONDERS_STATUS = 503;

@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
-import { MESSAGES } from '../constants.js';
+import { REQUESTER_MESSAGES } from './constants.js';
 import { kindOf } from '../errors/describe-value.js';
 import { PicomHeaderError } from '../errors/index.js';
 
@@ -32,7 +32,7 @@ const NONE: EncodedHeaders = Object.freeze({ headers: undefined, bytes: 0 });
  */
 export function encodeHeaders(values: PicomHeaders, subject: string): EncodedHeaders {
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-    throw new PicomHeaderError(MESSAGES.headersNotRecord(subject, describe(values)), subject, undefined);
+    throw new PicomHeaderError(REQUESTER_MESSAGES.headersNotRecord(subject, describe(values)), subject, undefined);
   }
   const keys = Object.keys(values);
   if (keys.length === 0) {
@@ -58,16 +58,16 @@ export function encodeHeaders(values: PicomHeaders, subject: string): EncodedHea
 function append(headers: MsgHdrs, key: string, value: unknown, subject: string): number {
   if (key.length === 0) {
     // nats.js would send `: value`, a line with no name.
-    throw new PicomHeaderError(MESSAGES.headerNameEmpty(subject), subject, key);
+    throw new PicomHeaderError(REQUESTER_MESSAGES.headerNameEmpty(subject), subject, key);
   }
   if (typeof value !== 'string') {
-    throw new PicomHeaderError(MESSAGES.headerNotString(subject, shortName(key), kindOf(value)), subject, key);
+    throw new PicomHeaderError(REQUESTER_MESSAGES.headerNotString(subject, shortName(key), kindOf(value)), subject, key);
   }
   try {
     headers.append(key, value);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new PicomHeaderError(MESSAGES.invalidHeader(subject, shortName(key), reason), subject, key, { cause });
+    throw new PicomHeaderError(REQUESTER_MESSAGES.invalidHeader(subject, shortName(key), reason), subject, key, { cause });
   }
   // nats.js sends the value trimmed; a name that passed its check is ASCII, one byte a character.
   return key.length + Buffer.byteLength(value.trim()) + LINE_FRAME_BYTES;

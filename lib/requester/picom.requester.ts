@@ -1,5 +1,4 @@
 import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
-import { LOG_MESSAGES, MESSAGES, NO_RESPONDERS_STATUS } from '../constants.js';
 import { describeError } from '../errors/describe-value.js';
 import type { PicomConnection } from '../connection/picom.connection.js';
 import {
@@ -16,12 +15,14 @@ import {
 import type { PicomLogger } from '../interfaces/picom-logger.interface.js';
 import { toBytes } from '../protocol/bytes.js';
 import { decodeReply } from '../protocol/envelope.codec.js';
+import { NO_RESPONDERS_STATUS } from '../protocol/constants.js';
 import { headerOverflow, type HeaderLimits } from '../protocol/header-guard.js';
 import { isValidSubject } from '../protocol/subject.rules.js';
 import { telemetrySource } from '../tracing/otel.loader.js';
 import type { ClientCall, PicomTelemetry, TraceCarrier } from '../tracing/picom.telemetry.js';
 import { BLOCK_FRAME_BYTES, encodeHeaders, type PicomHeaders } from './headers.encoder.js';
 import { PendingCalls } from './pending-calls.js';
+import { REQUESTER_LOG_MESSAGES, REQUESTER_MESSAGES } from './constants.js';
 import { nextReplyToken } from './reply-token.pool.js';
 
 export type { PicomHeaders } from './headers.encoder.js';
@@ -242,7 +243,7 @@ export class PicomRequester {
     }
     if (this.connection.isDown) {
       // nats.js would discard it when it dials again: fail now, not at the timeout.
-      return new PicomConnectionError(MESSAGES.disconnected(subject), PicomConnectionErrorCode.DISCONNECTED);
+      return new PicomConnectionError(REQUESTER_MESSAGES.disconnected(subject), PicomConnectionErrorCode.DISCONNECTED);
     }
     let headerBytes = 0;
     const options = this.publishOptions;
@@ -289,9 +290,9 @@ export class PicomRequester {
       if (err instanceof errors.PermissionViolationError) {
         // nats.js closes the subscription: no reply can arrive on this connection again.
         const subject = `${this.inbox}*`;
-        this.close(new PicomPermissionError(MESSAGES.inboxDenied(subject), 'subscribe', subject, undefined, { cause: err }));
+        this.close(new PicomPermissionError(REQUESTER_MESSAGES.inboxDenied(subject), 'subscribe', subject, undefined, { cause: err }));
       } else {
-        this.logger.error(LOG_MESSAGES.inboxFailed(err.message));
+        this.logger.error(REQUESTER_LOG_MESSAGES.inboxFailed(err.message));
       }
       return;
     }
@@ -305,7 +306,7 @@ export class PicomRequester {
     // Before anything reads `msg.headers`: nats.js parses them in quadratic time.
     const overflow = headerOverflow(msg, this.headerLimits);
     if (overflow !== undefined) {
-      const reason = MESSAGES.replyHeadersOverLimit(overflow);
+      const reason = REQUESTER_MESSAGES.replyHeadersOverLimit(overflow);
       this.settle(token, call, new PicomBadResponseError(call.subject, { reason }), undefined);
       return;
     }
@@ -345,7 +346,7 @@ export class PicomRequester {
       call.target.settle(err, payload);
     } catch (callbackErr) {
       // A throwing consumer must not break the inbox for every other call.
-      this.logger.error(LOG_MESSAGES.replyCallbackThrew(call.subject, describeError(callbackErr)));
+      this.logger.error(REQUESTER_LOG_MESSAGES.replyCallbackThrew(call.subject, describeError(callbackErr)));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { REPLY_TOKENS_PER_FILL } from '../constants.js';
+import { REPLY_TOKENS_PER_FILL } from './constants.js';
 
 /**
  * Reply tokens that cannot be guessed from one another. Every reply of an

@@ -6,7 +6,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type ServiceClient } from '@nats-io/services';
 import { Picom, PicomRemoteError } from 'picom';
 import { PicomServer } from 'picom/nest';
-import { DISCOVERY_MESSAGES, MAX_LAST_ERROR_CHARS, WIRE_MESSAGES } from '../../lib/constants.js';
+import { MAX_LAST_ERROR_CHARS, WIRE_MESSAGES } from '../../lib/constants.js';
+import { ENDPOINT_MESSAGES } from '../../lib/endpoint/constants.js';
 import { MICRO_MESSAGES } from '../../lib/discovery/micro.constants.js';
 import { startNatsServer, waitUntil, type NatsServerHandle } from '../harness/nats-server.harness.js';
 import { closeAll, createNestService, type NestService } from '../fixtures/nest-app.fixture.js';
@@ -305,7 +306,7 @@ describe('discovery over the NATS micro protocol', () => {
     try {
       await svc.expose({ hi: () => 'hi' });
       assert.equal(await caller.request('odd:name.hi'), 'hi');
-      assert.deepEqual(logger.lines.filter((l) => l.level === 'warn').map((l) => l.text), [DISCOVERY_MESSAGES.nameNotListed('odd:name')]);
+      assert.deepEqual(logger.lines.filter((l) => l.level === 'warn').map((l) => l.text), [ENDPOINT_MESSAGES.nameNotListed('odd:name')]);
       const cid = await cidOf('odd-conn');
       assert.ok(!(await subscriptions()).some((s) => s.cid === cid && s.subject.startsWith('$SRV')));
     } finally {

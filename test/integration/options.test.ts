@@ -4,10 +4,6 @@ import { Controller } from '@nestjs/common';
 import { ClientsModule, MessagePattern } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
 import {
-  DEFAULT_RETRIES,
-  DEFAULT_SERVERS,
-  DEFAULT_TIMEOUT,
-  DEFAULT_TTL,
   Picom,
   PicomConnectionError,
   PicomError,
@@ -66,13 +62,6 @@ describe('options against a real server', () => {
   after(async () => {
     await responder?.close();
     await nats?.stop();
-  });
-
-  it('the seed defaults', () => {
-    assert.deepEqual([...DEFAULT_SERVERS], ['127.0.0.1:4222']);
-    assert.equal(DEFAULT_TIMEOUT, 30_000);
-    assert.equal(DEFAULT_RETRIES, -1);
-    assert.equal(DEFAULT_TTL, 30);
   });
 
   it('servers: every form works for Picom', async () => {

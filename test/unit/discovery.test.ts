@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_VERSION, Picom, PicomOptionsError } from 'picom';
 import { PicomClient, PicomServer } from 'picom/nest';
-import { DISCOVERY_MESSAGES, MAX_LAST_ERROR_CHARS, MESSAGES } from '../../lib/constants.js';
+import { MAX_LAST_ERROR_CHARS } from '../../lib/constants.js';
+import { OPTION_MESSAGES } from '../../lib/options/constants.js';
 import { infoDocument, isMicroName, microName, pingDocument, statsDocument } from '../../lib/discovery/micro.builder.js';
 import { resolvePicomOptions } from '../../lib/options/picom-options.resolver.js';
 import type { RefusalCounts } from '../../lib/responder/refusal.ledger.js';
@@ -56,18 +57,18 @@ describe('discovery options', () => {
       }, String(metadata));
     }
     assert.throws(() => new Picom('svc', { metadata: { a: 1 } as unknown as Record<string, string> }), {
-      message: DISCOVERY_MESSAGES.metadataValueNotString('a', 'a number'),
+      message: OPTION_MESSAGES.metadataValueNotString('a', 'a number'),
     });
   });
 
   it('description must be a string, discovery a boolean', () => {
-    assert.throws(() => new Picom('svc', { description: 5 as unknown as string }), { message: MESSAGES.optionNotString('description') });
-    assert.throws(() => new Picom('svc', { discovery: 'no' as unknown as boolean }), { message: DISCOVERY_MESSAGES.optionNotBoolean('discovery', '"no"') });
+    assert.throws(() => new Picom('svc', { description: 5 as unknown as string }), { message: OPTION_MESSAGES.optionNotString('description') });
+    assert.throws(() => new Picom('svc', { discovery: 'no' as unknown as boolean }), { message: OPTION_MESSAGES.optionNotBoolean('discovery', '"no"') });
   });
 
   it('PicomClient refuses them: they are serving options', () => {
     for (const key of ['version', 'description', 'metadata', 'discovery']) {
-      assert.throws(() => new PicomClient({ [key]: undefined } as never), { message: MESSAGES.serveOptionOnClient(key) });
+      assert.throws(() => new PicomClient({ [key]: undefined } as never), { message: OPTION_MESSAGES.serveOptionOnClient(key) });
     }
   });
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_GRACE_PERIOD,
+  DEFAULT_HANDLER_TIMEOUT,
+  DEFAULT_MAX_QUEUED,
   MAX_CONNECTION_NAME_BYTES,
   MAX_INBOX_PREFIX_BYTES,
   MAX_SERVICE_NAME_BYTES,
@@ -9,20 +12,19 @@ import {
   DEFAULT_SERVERS,
   DEFAULT_TIMEOUT,
   DEFAULT_TTL,
-  FOREIGN_OPTION_HINTS,
-  SERVERS_ENV,
 } from '../../lib/constants.js';
 import { PicomError, PicomOptionsError } from '../../lib/errors/index.js';
 import type { PicomLogger } from '../../lib/interfaces/picom-logger.interface.js';
 import type { PicomOptions } from '../../lib/interfaces/picom-options.interface.js';
 import { PicomRecord, PicomRecordBuilder } from '../../lib/nest/record-builders/picom.record-builder.js';
+import { FOREIGN_OPTION_HINTS, SERVERS_ENV } from '../../lib/options/constants.js';
 import {
   callTimeout,
-  parseServer,
   resolvePicomOptions,
   validateServiceName,
   type PicomEndpointKind,
 } from '../../lib/options/picom-options.resolver.js';
+import { parseServer } from '../../lib/options/servers.parser.js';
 
 // The defaults below must not depend on the shell running the tests.
 const savedServersEnv = process.env[SERVERS_ENV];
@@ -53,11 +55,16 @@ function optionsError(fn: () => unknown, pattern?: RegExp): string {
 }
 
 describe('resolvePicomOptions defaults', () => {
-  it('match the seed README, except retries (reconnect for ever)', () => {
-    assert.deepEqual(DEFAULT_SERVERS, ['127.0.0.1:4222']);
-    assert.equal(DEFAULT_TIMEOUT, 30_000);
-    assert.equal(DEFAULT_RETRIES, -1);
-    assert.equal(DEFAULT_TTL, 30);
+  it('are the documented constants', () => {
+    const resolved = resolvePicomOptions();
+    assert.deepEqual(resolved.servers, DEFAULT_SERVERS.map((server) => `nats://${server}`));
+    assert.equal(resolved.timeout, DEFAULT_TIMEOUT);
+    assert.equal(resolved.retries, DEFAULT_RETRIES);
+    assert.equal(resolved.ttl, DEFAULT_TTL);
+    assert.equal(resolved.connectTimeout, DEFAULT_CONNECT_TIMEOUT);
+    assert.equal(resolved.gracePeriod, DEFAULT_GRACE_PERIOD);
+    assert.equal(resolved.handlerTimeout, DEFAULT_HANDLER_TIMEOUT);
+    assert.equal(resolved.maxQueued, DEFAULT_MAX_QUEUED);
   });
 
   it('apply when nothing is given', () => {
@@ -81,12 +88,29 @@ describe('resolvePicomOptions defaults', () => {
     }
   });
 
-  it('use a silent logger', () => {
+  it('use a logger that prints nothing', () => {
     const { logger } = resolvePicomOptions();
-    for (const level of ['error', 'warn', 'log'] as const) {
-      assert.equal(typeof logger[level], 'function');
-      assert.equal(logger[level]('message'), undefined);
+    const printed: string[] = [];
+    const saved = { stdout: process.stdout.write, stderr: process.stderr.write, console: { ...console } };
+    const capture = (chunk: unknown): boolean => {
+      printed.push(String(chunk));
+      return true;
+    };
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+    for (const method of ['error', 'warn', 'log', 'info', 'debug'] as const) {
+      console[method] = (...args: unknown[]) => printed.push(args.join(' '));
     }
+    try {
+      logger.error('an error line');
+      logger.warn('a warning line');
+      logger.log('a log line');
+    } finally {
+      process.stdout.write = saved.stdout;
+      process.stderr.write = saved.stderr;
+      Object.assign(console, saved.console);
+    }
+    assert.deepEqual(printed, []);
   });
 
   it('do not leak into the next call (DEFAULT_SERVERS is copied)', () => {
@@ -320,8 +344,8 @@ describe('resolvePicomOptions connection settings', () => {
   });
 
   it('names the connection after the client, unless a name is given', () => {
-    assert.equal(resolvePicomOptions({}, 'picom:service1').connection.name, 'picom:service1');
-    assert.equal(resolvePicomOptions({ name: 'mine' }, 'picom:service1').connection.name, 'mine');
+    assert.equal(resolvePicomOptions({}, { clientName: 'picom:service1' }).connection.name, 'picom:service1');
+    assert.equal(resolvePicomOptions({ name: 'mine' }, { clientName: 'picom:service1' }).connection.name, 'mine');
   });
 
   it('passes tls, authenticator and inboxPrefix through', () => {
@@ -402,8 +426,8 @@ describe('inboxPrefix and name', () => {
 
   it('checks the default name too; a service name within its limit always gives one that fits', () => {
     const service = 's'.repeat(256);
-    assert.equal(resolvePicomOptions({}, `picom:${service}`).connection.name, `picom:${service}`);
-    optionsError(() => resolvePicomOptions({}, 'n'.repeat(600)), /"name" .*600 bytes/);
+    assert.equal(resolvePicomOptions({}, { clientName: `picom:${service}` }).connection.name, `picom:${service}`);
+    optionsError(() => resolvePicomOptions({}, { clientName: 'n'.repeat(600) }), /"name" .*600 bytes/);
   });
 });
 
@@ -417,7 +441,7 @@ const SERVE_KEYS = ['gracePeriod', 'handlerTimeout', 'maxConcurrency', 'maxQueue
 
 /** Resolves `options` for `endpoint` as the endpoint's constructor does. */
 const resolveFor = (endpoint: PicomEndpointKind, options: Record<string, unknown>) =>
-  resolvePicomOptions(loose(options), 'picom:test', undefined, endpoint);
+  resolvePicomOptions(loose(options), { clientName: 'picom:test', endpoint });
 
 describe('resolvePicomOptions unknown keys', () => {
   it('refuses an unknown key on every endpoint, naming it and the endpoint, and lists the valid options', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REPLY_TOKEN_LENGTH, REPLY_TOKENS_PER_FILL } from '../../lib/constants.js';
+import { REPLY_TOKEN_LENGTH, REPLY_TOKENS_PER_FILL } from '../../lib/requester/constants.js';
 import { nextReplyToken } from '../../lib/requester/reply-token.pool.js';
 
 /** Reply tokens: random, valid as one NATS subject token, fresh across pool refills. */

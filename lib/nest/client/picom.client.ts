@@ -2,7 +2,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rxjs';
-import { MESSAGES } from '../../constants.js';
 import { CONNECTION_MESSAGES } from '../../connection/constants.js';
 import type { PicomStatus, PicomEventsMap } from '../../connection/picom-status.js';
 import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
@@ -50,7 +49,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
   constructor(options: PicomClientOptions = {}) {
     super();
     assertSupportedNest();
-    this.resolved = resolvePicomOptions(options, 'picom:client', this.logger, 'client');
+    this.resolved = resolvePicomOptions(options, { clientName: 'picom:client', defaultLogger: this.logger, endpoint: 'client' });
     this.endpoint = new PicomEndpoint(this.resolved, {
       calls: true,
       reopens: true,

@@ -5,6 +5,7 @@ import { PicomStatus } from '../../connection/picom-status.js';
 import { PicomDiscovery, discoverySubject } from '../../discovery/picom.discovery.js';
 import { describeError } from '../../errors/describe-value.js';
 import { PicomConnectionErrorCode, PicomOptionsError } from '../../errors/index.js';
+import { isIntegerFrom, isPositiveNumber } from '../../options/option.validators.js';
 import { PicomClient } from '../client/picom.client.js';
 import {
   DEFAULT_HEALTH_TIMEOUT,
@@ -244,7 +245,7 @@ function checkTimeout(timeout: number | undefined): number {
   if (timeout === undefined) {
     return DEFAULT_HEALTH_TIMEOUT;
   }
-  if (!(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
+  if (!isPositiveNumber(timeout)) {
     throw new PicomOptionsError(HEALTH_MESSAGES.invalidTimeout(String(timeout)));
   }
   return timeout;
@@ -254,7 +255,7 @@ function checkMinInstances(minInstances: number | undefined): number {
   if (minInstances === undefined) {
     return DEFAULT_MIN_INSTANCES;
   }
-  if (!(Number.isInteger(minInstances) && minInstances > 0)) {
+  if (!isIntegerFrom(minInstances, 1)) {
     throw new PicomOptionsError(HEALTH_MESSAGES.invalidMinInstances(String(minInstances)));
   }
   return minInstances;

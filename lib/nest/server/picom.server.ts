@@ -59,7 +59,8 @@ export class PicomServer extends Server<PicomEventsMap, PicomStatus> implements 
     propagateEventHandlerErrors(this);
     requireOptionsObject(options);
     this.service = validateServiceName(options.service);
-    this.endpoint = new PicomEndpoint(resolvePicomOptions(options, `picom:${this.service}`, this.logger, 'server'), { calls: false, reopens: true });
+    const resolved = resolvePicomOptions(options, { clientName: `picom:${this.service}`, defaultLogger: this.logger, endpoint: 'server' });
+    this.endpoint = new PicomEndpoint(resolved, { calls: false, reopens: true });
     this.endpoint.on('status', (status) => this._status$.next(status));
   }
 
