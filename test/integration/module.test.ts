@@ -108,25 +108,26 @@ describe('injection: ClientsModule and PicomModule', () => {
   });
 
   describe('ClientsModule.register([{ name, customClass: PicomClient, options }])', () => {
-    let app: INestApplicationContext | undefined;
-
-    after(() => closeAll(app));
-
-    it('makes the client injectable by token into a provider that calls a service', async () => {
-      app = await createNestContext({
+    const registered = () =>
+      createNestContext({
         imports: [ClientsModule.register([{ name: 'SERVICE1', customClass: PicomClient, options: { servers: [nats.url] } }])],
         providers: [ByTokenCaller],
       });
+
+    it('makes the client injectable by token into a provider that calls a service', async (t) => {
+      const app = await registered();
+      t.after(() => closeAll(app));
       const caller = app.get(ByTokenCaller);
       assert.ok(caller.client instanceof PicomClient);
       assert.deepEqual(await caller.add(2, 5), { result: 7 });
     });
 
-    it('closes the client on app shutdown', async () => {
-      assert.ok(app, 'the previous test did not create the app');
+    it('closes the client on app shutdown', async (t) => {
+      const app = await registered();
+      t.after(() => closeAll(app));
       const client = app.get(ByTokenCaller).client as PicomClient;
+      assert.deepEqual(await app.get(ByTokenCaller).add(1, 1), { result: 2 });
       await assertClosedOnShutdown(app, client);
-      app = undefined;
     });
 
     it('works with registerAsync and a factory as well', async (t) => {
