@@ -316,8 +316,9 @@ describe('reconnects for ever by default', () => {
     assert.equal(await caller.request('patient.echo', 'before'), 'before');
 
     await nats.stop();
-    // Longer than the seed's 3 retries would survive: with nats.js' 2 s
-    // reconnect wait they give up about 6.2 s after the disconnect.
+    // Longer than 3 retries would survive (the count the original Picom
+    // documents): with nats.js' 2 s reconnect wait they give up about 6.2 s
+    // after the disconnect.
     await sleep(7_500);
     await nats.restart();
     await waitUntil(async () => (await outcome(caller.request('patient.echo', 'after'))).ok, { timeout: 10_000, message: 'the service never served again' });

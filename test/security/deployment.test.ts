@@ -14,8 +14,8 @@ import { CapturingLogger } from '../fixtures/picom-test.helpers.js';
 /**
  * README's "Securing a deployment" stays true: its nats-server configurations
  * run as written, give Picom endpoints what they need and nothing more, and
- * the limits it states (finding 6 of the security issue: a reply aimed at
- * another service) hold on a real nats-server.
+ * the limits it states (among them: a reply subject aimed at another
+ * service) hold on a real nats-server.
  */
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

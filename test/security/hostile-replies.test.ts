@@ -11,9 +11,9 @@ import { CapturingLogger, lagProbe, outcome, within } from '../fixtures/picom-te
 /**
  * A fake service (a raw nats.js connection) answers with what a Picom caller
  * must survive: a header block big enough to stall nats.js' quadratic header
- * parser (finding 2: 20,000 keys on an empty body blocked the caller's event
- * loop for 4.8 s), and error envelopes whose `error` is not a string
- * (finding 4: a plain `TypeError`, or `PicomRemoteError("[object Object]")`).
+ * parser (unbounded, 20,000 keys on an empty body block the caller's event
+ * loop for seconds), and error envelopes whose `error` is not a string (which
+ * must not become a plain `TypeError` or `PicomRemoteError("[object Object]")`).
  */
 
 const FLOOD_KEYS = 20_000;

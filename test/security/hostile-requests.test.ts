@@ -106,7 +106,7 @@ class HostileController {
   }
 }
 
-describe('hostile header blocks (finding 2)', () => {
+describe('hostile header blocks', () => {
   let broker: NatsServerHandle;
   let nest: NestService;
   let roomy: NestService;
@@ -232,7 +232,7 @@ async function rawRequestMsg(nc: NatsConnection): Promise<Msg> {
   return got;
 }
 
-describe('publishes past maxQueued (finding 5)', () => {
+describe('publishes past maxQueued', () => {
   let broker: NatsServerHandle;
   let raw: NatsConnection;
 
@@ -291,7 +291,7 @@ describe('publishes past maxQueued (finding 5)', () => {
   });
 });
 
-describe('reply subjects too long for the control line (finding 3)', () => {
+describe('reply subjects too long for the control line', () => {
   // The caller's server allows long control lines; the service's has nats-server's default 4 KiB.
   // A reply subject the caller may send is then one the service may not publish to: nats-server
   // answers "maximum control line exceeded" and closes the SERVICE's connection.

@@ -11,11 +11,11 @@ import { rawConnect, rawResponder, spyAll } from '../fixtures/raw-nats.fixture.j
 import { CapturingLogger, outcome, sleep, within } from '../fixtures/picom-test.helpers.js';
 
 /**
- * Finding 3 of the security issue: a name or subject longer than nats-server's
- * control line (4 KiB by default) made the server close the connection that
- * sent it, failing every call in flight on it; a publish resolved while its
- * message was lost. Names and subjects are now bounded in UTF-8 bytes and
- * checked before anything is sent. The numbers are the documented limits.
+ * A name or subject longer than nats-server's control line (4 KiB by default)
+ * makes the server close the connection that sent it, failing every call in
+ * flight on it, and a publish would resolve while its message is lost. So
+ * names and subjects are bounded in UTF-8 bytes and checked before anything
+ * is sent. The numbers are the documented limits.
  */
 
 const SUBJECT_LIMIT = 1024;
