@@ -9,7 +9,7 @@ import { isMicroName } from '../discovery/micro.builder.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomTimeoutError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
 import { SILENT_LOGGER } from '../options/silent.logger.js';
-import { PicomRequester } from '../requester/picom.requester.js';
+import { PicomRequester, type PicomHeaders, type ReplyTarget } from '../requester/picom.requester.js';
 import { PicomResponder, type PicomResponderOptions } from '../responder/picom.responder.js';
 import { telemetrySource } from '../tracing/otel.loader.js';
 
@@ -27,6 +27,19 @@ export interface PicomEndpointSettings {
   readonly onOpen?: (connection: PicomConnection) => void;
 }
 
+/**
+ * The reply target of a call made with `PicomEndpoint.request()`. The endpoint
+ * keeps in `token` what `cancel()` needs, whether the call is in flight or
+ * still waiting for the first connect: nothing else is kept per call.
+ */
+export interface CallTarget extends ReplyTarget {
+  /** Written by the endpoint; `undefined` once the call is settled or cancelled. */
+  token: string | undefined;
+}
+
+/** The `token` of a call waiting for the first connect (a reply token is never empty). */
+const AWAITING_CONNECT = '';
+
 /** What a serving endpoint needs beyond the resolved options. */
 export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes' | 'encodeError' | 'observables'>;
 
@@ -42,7 +55,7 @@ export class PicomEndpoint {
   private connection: PicomConnection | undefined;
   private closing: Promise<void> | undefined;
   /** The requester of the open connection; `undefined` until connected (read on every call). */
-  requester: PicomRequester | undefined;
+  private requester: PicomRequester | undefined;
   private responder: PicomResponder | undefined;
   /** Answers `$SRV.PING|INFO|STATS` while serving, when the `discovery` option is on. */
   private discovery: DiscoveryResponder | undefined;
@@ -96,27 +109,106 @@ export class PicomEndpoint {
   }
 
   /**
-   * `connect()` for a call: fails with the call's own timeout when the first
-   * connect takes longer (it goes on for the next call). Only calls made
-   * before the connection is open come here, so the timer is off the hot path.
+   * Calls `subject` and resolves with the reply's payload. A call made before
+   * the connection is open waits for it within its own `timeout`.
    */
-  connectWithin(timeout: number, subject: string): Promise<PicomConnection> {
+  call(subject: string, body: string, timeout: number, headers?: PicomHeaders): Promise<unknown> {
+    const requester = this.requester;
+    if (requester !== undefined) {
+      return requester.call(subject, body, timeout, headers);
+    }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const cause = new PicomConnectionError(MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
-        reject(new PicomTimeoutError(subject, timeout, { cause }));
-      }, timeout);
-      this.connect().then(
-        (connection) => {
-          clearTimeout(timer);
-          resolve(connection);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
+      this.whenConnected(subject, timeout, (connected, left) => resolve(connected.call(subject, body, left, headers)), reject);
     });
+  }
+
+  /**
+   * Calls `subject`; `target` gets the payload or an error exactly once, and
+   * `cancel(target)` forgets the call. A call made before the connection is
+   * open waits for it within its own `timeout`.
+   */
+  request(subject: string, body: string, timeout: number, target: CallTarget, headers?: PicomHeaders): void {
+    const requester = this.requester;
+    if (requester !== undefined) {
+      target.token = requester.request(subject, body, timeout, target, headers);
+      return;
+    }
+    target.token = AWAITING_CONNECT;
+    this.whenConnected(
+      subject,
+      timeout,
+      (connected, left) => {
+        // Cancelled while connecting: never sent.
+        if (target.token === AWAITING_CONNECT) {
+          target.token = connected.request(subject, body, left, target, headers);
+        }
+      },
+      (err) => {
+        if (target.token === AWAITING_CONNECT) {
+          target.token = undefined;
+          target.settle(err);
+        }
+      },
+    );
+  }
+
+  /** Forgets the call `target` was given to: a late reply is dropped, a call still waiting to connect is never sent. */
+  cancel(target: CallTarget): void {
+    const token = target.token;
+    target.token = undefined;
+    if (token !== undefined && token !== AWAITING_CONNECT) {
+      this.requester?.cancel(token);
+    }
+  }
+
+  /**
+   * Sends to `subject` with no reply subject.
+   * @throws {PicomConnectionError} when the connection is not open (connect first)
+   */
+  publish(subject: string, body: string, headers?: PicomHeaders): void {
+    this.calling().publish(subject, body, headers);
+  }
+
+  /**
+   * Connects within the call's own `timeout` (a first connect that takes longer
+   * goes on for the next call), then hands `send` the requester and what is
+   * left of the timeout: the connect took part of the call's time. Only calls
+   * made before the connection is open come here, so the timer is off the hot path.
+   */
+  private whenConnected(
+    subject: string,
+    timeout: number,
+    send: (requester: PicomRequester, left: number) => void,
+    fail: (err: Error) => void,
+  ): void {
+    const started = performance.now();
+    let waiting = true;
+    const timer = setTimeout(() => {
+      waiting = false;
+      const cause = new PicomConnectionError(MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
+      fail(new PicomTimeoutError(subject, timeout, { cause }));
+    }, timeout);
+    this.connect().then(
+      () => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        let requester: PicomRequester;
+        try {
+          requester = this.calling();
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+        send(requester, Math.max(1, timeout - (performance.now() - started)));
+      },
+      (err: unknown) => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        fail(err as Error);
+      },
+    );
   }
 
   /**
@@ -130,7 +222,7 @@ export class PicomEndpoint {
   }
 
   /** The requester of the open connection, made on first use; a `PicomConnectionError` when there is none. */
-  calling(): PicomRequester {
+  private calling(): PicomRequester {
     if (this.requester !== undefined) {
       return this.requester;
     }
