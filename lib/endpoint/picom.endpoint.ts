@@ -33,7 +33,10 @@ export interface PicomEndpointSettings {
  * still waiting for the first connect: nothing else is kept per call.
  */
 export interface CallTarget extends ReplyTarget {
-  /** Written by the endpoint; `undefined` once the call is settled or cancelled. */
+  /**
+   * Written by the endpoint; `undefined` once the call is cancelled. A target
+   * clears it when settled, so that a teardown after the outcome costs nothing.
+   */
   token: string | undefined;
 }
 
@@ -47,7 +50,9 @@ export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes
  * The one lifecycle of every Picom endpoint: connect once (concurrent callers
  * share the attempt, a failed attempt is not kept), `close()` that wins over a
  * connect in progress, status and events, `unwrap()`, and what happens when
- * reconnects run out. The public classes are thin faces over it.
+ * reconnects run out. Every call goes through it (`call()`, `request()`,
+ * `publish()`): no face reaches the requester. The public classes are thin
+ * faces over it.
  */
 export class PicomEndpoint {
   readonly events: PicomEvents;
@@ -170,6 +175,38 @@ export class PicomEndpoint {
   }
 
   /**
+   * Serves `settings.service` on the open connection. Concurrent callers share
+   * one start, so every one of them sees a refused subscription; a refused
+   * start is forgotten, so a later call may try again.
+   */
+  serve(settings: PicomServeSettings): Promise<PicomConnection> {
+    this.serving ??= this.startServing(settings);
+    return this.serving;
+  }
+
+  /**
+   * Stops serving (in-flight handlers get `gracePeriod` to reply), fails
+   * pending calls, closes the connection. Wins over a connect in progress: that
+   * connection is closed as soon as it opens, and its `connect()` rejects.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown().finally(() => {
+      if (this.settings.reopens) {
+        this.closing = undefined;
+      }
+    });
+    return this.closing;
+  }
+
+  /** The nats.js connection; throws `message` before the first connect. */
+  unwrap<T = NatsConnection>(message: string): T {
+    if (!this.connection) {
+      throw new PicomConnectionError(message, PicomConnectionErrorCode.NOT_CONNECTED);
+    }
+    return this.connection.nc as T;
+  }
+
+  /**
    * Connects within the call's own `timeout` (a first connect that takes longer
    * goes on for the next call), then hands `send` the requester and what is
    * left of the timeout: the connect took part of the call's time. Only calls
@@ -211,16 +248,6 @@ export class PicomEndpoint {
     );
   }
 
-  /**
-   * Serves `settings.service` on the open connection. Concurrent callers share
-   * one start, so every one of them sees a refused subscription; a refused
-   * start is forgotten, so a later call may try again.
-   */
-  serve(settings: PicomServeSettings): Promise<PicomConnection> {
-    this.serving ??= this.startServing(settings);
-    return this.serving;
-  }
-
   /** The requester of the open connection, made on first use; a `PicomConnectionError` when there is none. */
   private calling(): PicomRequester {
     if (this.requester !== undefined) {
@@ -235,28 +262,6 @@ export class PicomEndpoint {
     }
     this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options, this.options.tracing);
     return this.requester;
-  }
-
-  /**
-   * Stops serving (in-flight handlers get `gracePeriod` to reply), fails
-   * pending calls, closes the connection. Wins over a connect in progress: that
-   * connection is closed as soon as it opens, and its `connect()` rejects.
-   */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown().finally(() => {
-      if (this.settings.reopens) {
-        this.closing = undefined;
-      }
-    });
-    return this.closing;
-  }
-
-  /** The nats.js connection; throws `message` before the first connect. */
-  unwrap<T = NatsConnection>(message: string): T {
-    if (!this.connection) {
-      throw new PicomConnectionError(message, PicomConnectionErrorCode.NOT_CONNECTED);
-    }
-    return this.connection.nc as T;
   }
 
   private async open(generation: number): Promise<PicomConnection> {
