@@ -102,23 +102,14 @@ export class Picom {
     } catch (err) {
       return Promise.reject(err);
     }
-    const requester = this.endpoint.requester;
-    if (requester !== undefined) {
-      return requester.call(subject, body, timeout, options?.headers) as Promise<T>;
-    }
-    const started = performance.now();
-    return this.endpoint.connectWithin(timeout, subject).then(() => {
-      // The connect took part of the call's time: the call gets what is left.
-      const left = Math.max(1, timeout - (performance.now() - started));
-      return this.endpoint.calling().call(subject, body, left, options?.headers) as Promise<T>;
-    });
+    return this.endpoint.call(subject, body, timeout, options?.headers) as Promise<T>;
   }
 
   /** Sends `message` to `subject` without waiting for anybody (no reply subject). */
   async publish(subject: string, message?: unknown, options?: Pick<PicomRequestOptions, 'headers'>): Promise<void> {
     const body = encodeBody(message, 'the message');
     await this.endpoint.connect();
-    this.endpoint.calling().publish(subject, body, options?.headers);
+    this.endpoint.publish(subject, body, options?.headers);
   }
 
   /**

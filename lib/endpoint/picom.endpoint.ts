@@ -8,7 +8,7 @@ import { isMicroName } from '../discovery/micro.builder.js';
 import { PicomConnectionError, PicomConnectionErrorCode, PicomTimeoutError } from '../errors/index.js';
 import type { ResolvedPicomOptions } from '../options/picom-options.resolver.js';
 import { SILENT_LOGGER } from '../options/silent.logger.js';
-import { PicomRequester } from '../requester/picom.requester.js';
+import { PicomRequester, type PicomHeaders, type ReplyTarget } from '../requester/picom.requester.js';
 import { PicomResponder, type PicomResponderOptions } from '../responder/picom.responder.js';
 import { telemetrySource } from '../tracing/otel.loader.js';
 import { ENDPOINT_MESSAGES } from './constants.js';
@@ -27,6 +27,22 @@ export interface PicomEndpointSettings {
   readonly onOpen?: (connection: PicomConnection) => void;
 }
 
+/**
+ * The reply target of a call made with `PicomEndpoint.request()`. The endpoint
+ * keeps in `token` what `cancel()` needs, whether the call is in flight or
+ * still waiting for the first connect: nothing else is kept per call.
+ */
+export interface CallTarget extends ReplyTarget {
+  /**
+   * Written by the endpoint; `undefined` once the call is cancelled. A target
+   * clears it when settled, so that a teardown after the outcome costs nothing.
+   */
+  token: string | undefined;
+}
+
+/** The `token` of a call waiting for the first connect (a reply token is never empty). */
+const AWAITING_CONNECT = '';
+
 /** What a serving endpoint needs beyond the resolved options. */
 export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes' | 'encodeError' | 'observables'>;
 
@@ -34,7 +50,9 @@ export type PicomServeSettings = Pick<PicomResponderOptions, 'service' | 'routes
  * The one lifecycle of every Picom endpoint: connect once (concurrent callers
  * share the attempt, a failed attempt is not kept), `close()` that wins over a
  * connect in progress, status and events, `unwrap()`, and what happens when
- * reconnects run out. The public classes are thin faces over it.
+ * reconnects run out. Every call goes through it (`call()`, `request()`,
+ * `publish()`): no face reaches the requester. The public classes are thin
+ * faces over it.
  */
 export class PicomEndpoint {
   readonly events: PicomEvents;
@@ -42,7 +60,7 @@ export class PicomEndpoint {
   private connection: PicomConnection | undefined;
   private closing: Promise<void> | undefined;
   /** The requester of the open connection; `undefined` until connected (read on every call). */
-  requester: PicomRequester | undefined;
+  private requester: PicomRequester | undefined;
   private responder: PicomResponder | undefined;
   /** Answers `$SRV.PING|INFO|STATS` while serving, when the `discovery` option is on. */
   private discovery: DiscoveryResponder | undefined;
@@ -96,27 +114,64 @@ export class PicomEndpoint {
   }
 
   /**
-   * `connect()` for a call: fails with the call's own timeout when the first
-   * connect takes longer (it goes on for the next call). Only calls made
-   * before the connection is open come here, so the timer is off the hot path.
+   * Calls `subject` and resolves with the reply's payload. A call made before
+   * the connection is open waits for it within its own `timeout`.
    */
-  connectWithin(timeout: number, subject: string): Promise<PicomConnection> {
+  call(subject: string, body: string, timeout: number, headers?: PicomHeaders): Promise<unknown> {
+    const requester = this.requester;
+    if (requester !== undefined) {
+      return requester.call(subject, body, timeout, headers);
+    }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const cause = new PicomConnectionError(ENDPOINT_MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
-        reject(new PicomTimeoutError(subject, timeout, { cause }));
-      }, timeout);
-      this.connect().then(
-        (connection) => {
-          clearTimeout(timer);
-          resolve(connection);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
+      this.whenConnected(subject, timeout, (connected, left) => resolve(connected.call(subject, body, left, headers)), reject);
     });
+  }
+
+  /**
+   * Calls `subject`; `target` gets the payload or an error exactly once, and
+   * `cancel(target)` forgets the call. A call made before the connection is
+   * open waits for it within its own `timeout`.
+   */
+  request(subject: string, body: string, timeout: number, target: CallTarget, headers?: PicomHeaders): void {
+    const requester = this.requester;
+    if (requester !== undefined) {
+      target.token = requester.request(subject, body, timeout, target, headers);
+      return;
+    }
+    target.token = AWAITING_CONNECT;
+    this.whenConnected(
+      subject,
+      timeout,
+      (connected, left) => {
+        // Cancelled while connecting: never sent.
+        if (target.token === AWAITING_CONNECT) {
+          target.token = connected.request(subject, body, left, target, headers);
+        }
+      },
+      (err) => {
+        if (target.token === AWAITING_CONNECT) {
+          target.token = undefined;
+          target.settle(err);
+        }
+      },
+    );
+  }
+
+  /** Forgets the call `target` was given to: a late reply is dropped, a call still waiting to connect is never sent. */
+  cancel(target: CallTarget): void {
+    const token = target.token;
+    target.token = undefined;
+    if (token !== undefined && token !== AWAITING_CONNECT) {
+      this.requester?.cancel(token);
+    }
+  }
+
+  /**
+   * Sends to `subject` with no reply subject.
+   * @throws {PicomConnectionError} when the connection is not open (connect first)
+   */
+  publish(subject: string, body: string, headers?: PicomHeaders): void {
+    this.calling().publish(subject, body, headers);
   }
 
   /**
@@ -127,22 +182,6 @@ export class PicomEndpoint {
   serve(settings: PicomServeSettings): Promise<PicomConnection> {
     this.serving ??= this.startServing(settings);
     return this.serving;
-  }
-
-  /** The requester of the open connection, made on first use; a `PicomConnectionError` when there is none. */
-  calling(): PicomRequester {
-    if (this.requester !== undefined) {
-      return this.requester;
-    }
-    const connection = this.connection;
-    if (connection === undefined) {
-      throw PicomConnectionError.closed();
-    }
-    if (connection.isClosed) {
-      throw new PicomConnectionError(CONNECTION_MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
-    }
-    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options, this.options.tracing);
-    return this.requester;
   }
 
   /**
@@ -165,6 +204,64 @@ export class PicomEndpoint {
       throw new PicomConnectionError(message, PicomConnectionErrorCode.NOT_CONNECTED);
     }
     return this.connection.nc as T;
+  }
+
+  /**
+   * Connects within the call's own `timeout` (a first connect that takes longer
+   * goes on for the next call), then hands `send` the requester and what is
+   * left of the timeout: the connect took part of the call's time. Only calls
+   * made before the connection is open come here, so the timer is off the hot path.
+   */
+  private whenConnected(
+    subject: string,
+    timeout: number,
+    send: (requester: PicomRequester, left: number) => void,
+    fail: (err: Error) => void,
+  ): void {
+    const started = performance.now();
+    let waiting = true;
+    const timer = setTimeout(() => {
+      waiting = false;
+      const cause = new PicomConnectionError(ENDPOINT_MESSAGES.connectPending(subject, timeout), PicomConnectionErrorCode.NOT_CONNECTED);
+      fail(new PicomTimeoutError(subject, timeout, { cause }));
+    }, timeout);
+    this.connect().then(
+      () => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        let requester: PicomRequester;
+        try {
+          requester = this.calling();
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+        send(requester, Math.max(1, timeout - (performance.now() - started)));
+      },
+      (err: unknown) => {
+        if (!waiting) return;
+        waiting = false;
+        clearTimeout(timer);
+        fail(err as Error);
+      },
+    );
+  }
+
+  /** The requester of the open connection, made on first use; a `PicomConnectionError` when there is none. */
+  private calling(): PicomRequester {
+    if (this.requester !== undefined) {
+      return this.requester;
+    }
+    const connection = this.connection;
+    if (connection === undefined) {
+      throw PicomConnectionError.closed();
+    }
+    if (connection.isClosed) {
+      throw new PicomConnectionError(CONNECTION_MESSAGES.connectionLost, PicomConnectionErrorCode.CONNECTION_LOST);
+    }
+    this.requester = new PicomRequester(connection, this.options.logger, this.options.connection.inboxPrefix, this.options, this.options.tracing);
+    return this.requester;
   }
 
   private async open(generation: number): Promise<PicomConnection> {

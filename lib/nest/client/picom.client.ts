@@ -4,11 +4,11 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rxjs';
 import { CONNECTION_MESSAGES } from '../../connection/constants.js';
 import type { PicomStatus, PicomEventsMap } from '../../connection/picom-status.js';
-import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
-import { PicomConnectionError, PicomError } from '../../errors/index.js';
+import { PicomEndpoint, type CallTarget } from '../../endpoint/picom.endpoint.js';
+import { PicomError } from '../../errors/index.js';
 import { callTimeout, resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
 import { encodeBody } from '../../protocol/envelope.codec.js';
-import type { PicomHeaders, ReplyTarget, PicomRequester } from '../../requester/picom.requester.js';
+import type { PicomHeaders } from '../../requester/picom.requester.js';
 import { assertSupportedNest, createPacket, packetMetadata } from '../compat/nest.features.js';
 import { NEST_MESSAGES } from '../constants.js';
 import type { PicomClientOptions } from '../interfaces/picom-nest-options.interface.js';
@@ -97,34 +97,7 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     if (pattern == null || data == null) {
       return throwError(() => new PicomError(NEST_MESSAGES.invalidMessage));
     }
-    return new Observable<TResult>((observer) => {
-      if (this.endpoint.requester !== undefined) {
-        return this.call(pattern, data, observer);
-      }
-      let timeout: number;
-      try {
-        timeout = data instanceof PicomRecord ? callTimeout(data.timeout, this.resolved.timeout) : this.resolved.timeout;
-      } catch (err) {
-        observer.error(this.serializeError(err));
-        return noop;
-      }
-      let teardown: Teardown | undefined;
-      let active = true;
-      this.endpoint.connectWithin(timeout, subjectOf(pattern)).then(
-        () => {
-          if (active) teardown = this.call(pattern, data, observer);
-        },
-        (err: unknown) => observer.error(err),
-      );
-      return () => {
-        active = false;
-        if (typeof teardown === 'function') {
-          teardown();
-        } else {
-          teardown?.unsubscribe();
-        }
-      };
-    });
+    return new Observable<TResult>((observer) => this.call(pattern, data, observer));
   }
 
   /**
@@ -138,11 +111,6 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
     if (this.publish !== PicomClient.prototype.publish || this.createObserver !== BASE_CREATE_OBSERVER) {
       return this.publish(createPacket(this, pattern, data), this.createObserver(observer));
     }
-    const requester = this.endpoint.requester;
-    if (!requester) {
-      observer.error(this.serializeError(PicomConnectionError.closed()));
-      return noop;
-    }
     let call: OutgoingCall;
     try {
       call = this.prepare(createPacket(this, pattern, data));
@@ -150,17 +118,12 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       observer.error(this.serializeError(err));
       return noop;
     }
-    const target = new SubscriberCall(observer, this.serializers, requester);
-    target.token = requester.request(call.subject, call.body, call.timeout, target, call.headers);
+    const target = new SubscriberCall(observer, this.serializers, this.endpoint);
+    this.endpoint.request(call.subject, call.body, call.timeout, target, call.headers);
     return target;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const requester = this.endpoint.requester;
-    if (!requester) {
-      callback({ err: PicomConnectionError.closed() });
-      return noop;
-    }
     let call: OutgoingCall;
     try {
       call = this.prepare(packet);
@@ -168,19 +131,14 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
       callback({ err });
       return noop;
     }
-    const token = requester.request(
-      call.subject,
-      call.body,
-      call.timeout,
-      { settle: (err, payload) => (err ? callback({ err }) : callback({ response: payload, isDisposed: true })) },
-      call.headers,
-    );
-    return token === undefined ? noop : () => requester.cancel(token);
+    const target = new PacketCall(callback);
+    this.endpoint.request(call.subject, call.body, call.timeout, target, call.headers);
+    return () => this.endpoint.cancel(target);
   }
 
   protected async dispatchEvent<T = any>(packet: ReadPacket): Promise<T> {
     const call = this.prepare(packet);
-    this.endpoint.calling().publish(call.subject, call.body, call.headers);
+    this.endpoint.publish(call.subject, call.body, call.headers);
     return undefined as T;
   }
 
@@ -205,11 +163,6 @@ export class PicomClient extends ClientProxy<PicomEventsMap, string> implements 
 
 function noop(): void {}
 
-/** The subject a pattern names, for the error of a call that timed out while connecting. */
-function subjectOf(pattern: unknown): string {
-  return typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
-}
-
 type Teardown = Unsubscribable | (() => void);
 
 interface Serializers {
@@ -217,15 +170,14 @@ interface Serializers {
   error(err: unknown): unknown;
 }
 
-/** One `send()` subscription in flight: the requester's reply target and the subscriber's teardown. */
-class SubscriberCall implements ReplyTarget, Unsubscribable {
-  /** Set while the call is pending, for `unsubscribe()` to cancel it. */
+/** One `send()` subscription in flight: the endpoint's reply target and the subscriber's teardown. */
+class SubscriberCall implements CallTarget, Unsubscribable {
   token: string | undefined;
 
   constructor(
     private readonly observer: Subscriber<unknown>,
     private readonly serialize: Serializers,
-    private readonly requester: PicomRequester,
+    private readonly endpoint: PicomEndpoint,
   ) {}
 
   settle(err: Error | null, payload?: unknown): void {
@@ -243,8 +195,23 @@ class SubscriberCall implements ReplyTarget, Unsubscribable {
 
   unsubscribe(): void {
     if (this.token !== undefined) {
-      this.requester.cancel(this.token);
-      this.token = undefined;
+      this.endpoint.cancel(this);
+    }
+  }
+}
+
+/** One call made through `publish(packet, callback)`: its outcome as Nest's write packet. */
+class PacketCall implements CallTarget {
+  token: string | undefined;
+
+  constructor(private readonly callback: (packet: WritePacket) => void) {}
+
+  settle(err: Error | null, payload?: unknown): void {
+    this.token = undefined;
+    if (err) {
+      this.callback({ err });
+    } else {
+      this.callback({ response: payload, isDisposed: true });
     }
   }
 }
