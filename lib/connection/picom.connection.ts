@@ -224,6 +224,16 @@ function connectError(err: unknown, servers: string[], tls: boolean): PicomConne
   return new PicomConnectionError(CONNECTION_MESSAGES.connectFailed(where, reason), PicomConnectionErrorCode.CONNECT_FAILED, { cause: err });
 }
 
+/**
+ * A nats.js error saying the connection is closed or draining, as the
+ * `PicomConnectionError` (`CLOSED`) callers get for it; `undefined` for any other.
+ */
+export function closedConnectionError(err: unknown): PicomConnectionError | undefined {
+  return err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError
+    ? PicomConnectionError.closed({ cause: err })
+    : undefined;
+}
+
 function isAuthorizationError(err: unknown): boolean {
   return err instanceof errors.AuthorizationError || err instanceof errors.UserAuthenticationExpiredError;
 }

@@ -1,7 +1,8 @@
-import { Empty, errors, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
+import { Empty, NoRespondersError, RequestError, type Msg, type NatsConnection, type RequestManyOptions } from '@nats-io/transport-node';
 import { DEFAULT_DISCOVERY_WAIT } from '../constants.js';
 import { describeError } from '../errors/describe-value.js';
-import { PicomConnectionError, PicomError, PicomOptionsError } from '../errors/index.js';
+import { closedConnectionError } from '../connection/picom.connection.js';
+import { PicomError, PicomOptionsError } from '../errors/index.js';
 import { isIntegerFrom, isPositiveNumber } from '../options/option.validators.js';
 import { isValidToken } from '../protocol/subject.rules.js';
 import { DISCOVERY_MESSAGES, MICRO_PREFIX } from './micro.constants.js';
@@ -154,8 +155,5 @@ function isNoResponders(err: unknown): boolean {
 
 // Callers see PicomErrors only, as from every other Picom call; the nats.js error stays the cause.
 function requestFailure(err: unknown): PicomError {
-  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
-    return PicomConnectionError.closed({ cause: err });
-  }
-  return new PicomError(DISCOVERY_MESSAGES.requestFailed(describeError(err)), { cause: err });
+  return closedConnectionError(err) ?? new PicomError(DISCOVERY_MESSAGES.requestFailed(describeError(err)), { cause: err });
 }

@@ -1,6 +1,6 @@
 import { createInbox, errors, headers as natsHeaders, type Msg, type MsgHdrs, type Subscription } from '@nats-io/transport-node';
 import { describeError } from '../errors/describe-value.js';
-import type { PicomConnection } from '../connection/picom.connection.js';
+import { closedConnectionError, type PicomConnection } from '../connection/picom.connection.js';
 import {
   PicomBadResponseError,
   PicomConnectionError,
@@ -358,8 +358,5 @@ export class PicomRequester {
  * (a connection closing under the call, a server with a smaller max_payload).
  */
 function publishError(err: unknown, subject: string): Error {
-  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
-    return PicomConnectionError.closed({ cause: err });
-  }
-  return new PicomSendError(subject, { cause: err });
+  return closedConnectionError(err) ?? new PicomSendError(subject, { cause: err });
 }
