@@ -13,3 +13,6 @@ export const ENDPOINT_MESSAGES = {
     `Picom: service ${quote(service)} serves, but is not listed by discovery ($SRV.PING|INFO|STATS): ` +
     'the NATS micro protocol allows only letters, digits, "_" and "-" in a service name; set discovery: false to silence this line',
 } as const;
+
+/** The `token` of a call waiting for the first connect (a reply token is never empty). */
+export const AWAITING_CONNECT = '';

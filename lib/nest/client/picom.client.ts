@@ -4,7 +4,8 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { Observable, throwError, type Subscriber, type Unsubscribable } from 'rxjs';
 import { CONNECTION_MESSAGES } from '../../connection/constants.js';
 import type { PicomStatus, PicomEventsMap } from '../../connection/picom-status.js';
-import { PicomEndpoint, type CallTarget } from '../../endpoint/picom.endpoint.js';
+import { PicomEndpoint } from '../../endpoint/picom.endpoint.js';
+import type { CallTarget } from '../../endpoint/picom-endpoint.interfaces.js';
 import { PicomError } from '../../errors/index.js';
 import { callTimeout, resolvePicomOptions, type ResolvedPicomOptions } from '../../options/picom-options.resolver.js';
 import { encodeBody } from '../../protocol/envelope.codec.js';
