@@ -23,6 +23,9 @@ export interface AbFigures {
   throughput: number;
   p50: number;
   p99: number;
+  /** CPU per call of each side, µs: the figure that holds when the processes have machines of their own. */
+  clientCpu: number;
+  serverCpu: number;
   clientRss: number;
   serverRss: number;
 }
@@ -39,7 +42,7 @@ export interface AbComparison {
   readonly wrongResults: number;
 }
 
-const FIGURES = ['throughput', 'p50', 'p99', 'clientRss', 'serverRss'] as const;
+const FIGURES = ['throughput', 'p50', 'p99', 'clientCpu', 'serverCpu', 'clientRss', 'serverRss'] as const;
 
 function figures(runs: readonly RunMeasurement[], scenario: string, id: string): AbFigures {
   const out = {} as AbFigures;
@@ -100,6 +103,8 @@ export function abTable(scenario: Scenario, runs: readonly RunMeasurement[], ab:
     `**working tree ÷ ${ref}**`,
     'per round',
     ...(latency ? ['p50 ms, work / ref', 'p99 ms, work / ref'] : []),
+    'client CPU µs/call, work / ref',
+    'server CPU µs/call, work / ref',
     'server RSS MiB, work / ref',
     'client RSS MiB, work / ref',
   ];
@@ -115,6 +120,8 @@ export function abTable(scenario: Scenario, runs: readonly RunMeasurement[], ab:
       Number.isFinite(c.ratio) ? `**${c.ratio.toFixed(3)}**` : '–',
       range(c.rounds),
       ...(latency ? [pair(c.work.p50, c.ref.p50, 3), pair(c.work.p99, c.ref.p99, 3)] : []),
+      pair(c.work.clientCpu, c.ref.clientCpu, 1),
+      pair(c.work.serverCpu, c.ref.serverCpu, 1),
       pair(c.work.serverRss, c.ref.serverRss, 1),
       pair(c.work.clientRss, c.ref.clientRss, 1),
     ]);

@@ -35,13 +35,13 @@ function run(stack: string, round: number, throughput: number, extra: Partial<Ru
 const runs: RunMeasurement[] = [
   run('raw-fast', 1, 50),
   run('picom-plain@HEAD', 1, 110),
-  run('picom-plain@abc1234', 1, 100),
+  run('picom-plain@abc1234', 1, 100, { serverCpuPerCall: 7 }),
   run('raw-fast', 2, 40),
   run('picom-plain@abc1234', 2, 50),
   run('picom-plain@HEAD', 2, 60, { errors: 2 }),
   run('raw-fast', 3, 60),
   run('picom-plain@HEAD', 3, 90, { serverRssPeak: 90 * MiB }),
-  run('picom-plain@abc1234', 3, 120),
+  run('picom-plain@abc1234', 3, 120, { serverCpuPerCall: 6 }),
 ];
 
 describe('A/B comparison', () => {
@@ -53,6 +53,8 @@ describe('A/B comparison', () => {
     assert.equal(c.ref.throughput, 100);
     assert.equal(c.work.serverRss, 80);
     assert.equal(c.work.p99, 1.5);
+    assert.equal(c.ref.serverCpu, 6);
+    assert.equal(c.work.clientCpu, 10);
     assert.equal(c.errors, 2);
   });
 
@@ -61,13 +63,13 @@ describe('A/B comparison', () => {
     assert.deepEqual(Object.keys(abSummary(runs, ab)['small']!), ['picom-plain']);
   });
 
-  it('prints one row per Picom stack, both sides, the ratio, latency and RSS in MiB', () => {
+  it('prints one row per Picom stack, both sides, the ratio, latency, CPU per call of each side and RSS in MiB', () => {
     const lines = abTable(small, runs, ab).split('\n');
     assert.equal(lines.length, 3);
     assert.match(lines[0]!, /calls\/s, working tree \| calls\/s, abc1234 \| \*\*working tree ÷ abc1234\*\* \| per round/);
     assert.equal(
       lines[2],
-      '| Picom, plain path (`picom-plain`) ⚠ 2 errors, 0 wrong results | 90 | 100 | **1.100** | 0.750 – 1.200 | 0.250 / 0.250 | 1.500 / 1.500 | 80.0 / 80.0 | 100.0 / 100.0 |',
+      '| Picom, plain path (`picom-plain`) ⚠ 2 errors, 0 wrong results | 90 | 100 | **1.100** | 0.750 – 1.200 | 0.250 / 0.250 | 1.500 / 1.500 | 10.0 / 10.0 | 5.0 / 6.0 | 80.0 / 80.0 | 100.0 / 100.0 |',
     );
   });
 
