@@ -1,5 +1,4 @@
-/** Least time between two wake-ups of a deadline timer: deadlines closer than this are expired together. */
-export const DEADLINE_TICK_MS = 20;
+import { DEADLINE_TICK_MS, DeadlineTimer } from './deadline-timer.js';
 
 export interface Deadline {
   readonly timeout: number;
@@ -21,10 +20,7 @@ export interface Deadline {
  */
 export class DeadlineMap<K, V extends Deadline> {
   private readonly byKey = new Map<K, V>();
-  private timer: NodeJS.Timeout | undefined;
-  /** When the timer fires; `Infinity` while it is not armed. */
-  private wakeAt = Infinity;
-  private readonly sweepNow = (): void => this.sweep();
+  private readonly timer: DeadlineTimer;
 
   constructor(
     /** Told of each entry removed because its deadline passed. */
@@ -33,8 +29,10 @@ export class DeadlineMap<K, V extends Deadline> {
      * Least time between two wake-ups: a run of deadlines a little apart (a
      * dead server failing calls one after another) is swept in batches.
      */
-    private readonly resolution = DEADLINE_TICK_MS,
-  ) {}
+    resolution = DEADLINE_TICK_MS,
+  ) {
+    this.timer = new DeadlineTimer((now) => this.sweep(now), resolution);
+  }
 
   get size(): number {
     return this.byKey.size;
@@ -42,12 +40,7 @@ export class DeadlineMap<K, V extends Deadline> {
 
   add(key: K, value: V): void {
     this.byKey.set(key, value);
-    // One comparison on the usual path: with one timeout for all, a new
-    // deadline is later than the one the timer waits for. `!(a >= b)`: a NaN
-    // deadline arms it too, and the sweep takes it as due.
-    if (!(value.deadline >= this.wakeAt - this.resolution)) {
-      this.arm(value.deadline, performance.now());
-    }
+    this.timer.cover(value.deadline);
   }
 
   get(key: K): V | undefined {
@@ -71,7 +64,7 @@ export class DeadlineMap<K, V extends Deadline> {
   clear(): V[] {
     const all = [...this.byKey.values()];
     this.byKey.clear();
-    this.disarm();
+    this.timer.disarm();
     return all;
   }
 
@@ -84,14 +77,11 @@ export class DeadlineMap<K, V extends Deadline> {
   }
 
   /** Hands over every entry due, then sleeps until the next deadline, or stops when none is left. */
-  protected sweep(): void {
-    this.timer = undefined;
-    this.wakeAt = Infinity;
-    const now = performance.now();
+  protected sweep(now: number): void {
     const next = this.expire(now);
-    // An entry added by `onExpired` may have armed the timer already.
-    if (this.byKey.size > 0 && next < this.wakeAt) {
-      this.arm(next, now);
+    // An entry added by `onExpired` may have armed the timer already, for earlier.
+    if (this.byKey.size > 0) {
+      this.timer.arm(next, now);
     }
   }
 
@@ -118,25 +108,5 @@ export class DeadlineMap<K, V extends Deadline> {
       }
     }
     return next;
-  }
-
-  private arm(at: number, now: number): void {
-    if (at === Infinity) {
-      return;
-    }
-    clearTimeout(this.timer);
-    // +1: timers run on the event loop's clock, which may lag `performance.now()`;
-    // a wake-up a hair early would find nothing due and sleep a whole resolution.
-    const wait = Math.ceil(at - now) + 1;
-    const delay = wait > this.resolution ? wait : this.resolution;
-    this.wakeAt = now + delay;
-    // unref: deadlines never keep a process alive on their own.
-    this.timer = setTimeout(this.sweepNow, delay).unref();
-  }
-
-  private disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.wakeAt = Infinity;
   }
 }

@@ -14,9 +14,9 @@ const entry = (timeout: number): Deadline => ({ timeout, deadline: performance.n
 /** Counts the timer's wake-ups. */
 class CountingMap extends PendingCalls<Deadline> {
   sweeps = 0;
-  protected override sweep(): void {
+  protected override sweep(now: number): void {
     this.sweeps++;
-    super.sweep();
+    super.sweep(now);
   }
 }
 

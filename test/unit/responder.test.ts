@@ -269,6 +269,34 @@ describe('RunningCalls', () => {
     assert.equal(calls.finish(late), false);
     assert.equal(calls.size, 0);
   });
+
+  it('lets a call leave from the middle, expires the rest oldest first, and abandons what is left', async () => {
+    const expired: string[] = [];
+    const calls = new RunningCalls(30, (call) => expired.push(call.msg.subject));
+    const route = new PicomRoute(() => undefined);
+    const start = (subject: string) => calls.start({ subject } as Msg, route, 0, undefined, false);
+    start('a');
+    const middle = start('b');
+    start('c');
+    assert.equal(calls.finish(middle), true);
+    assert.equal(calls.size, 2);
+    await sleep(90);
+    assert.deepEqual(expired, ['a', 'c']);
+    const left = [start('d'), start('e'), start('f')];
+    calls.finish(left[0] as never);
+    assert.deepEqual(calls.abandonAll().map((call) => call.msg.subject), ['e', 'f']);
+    assert.equal(calls.size, 0);
+    await sleep(60);
+    assert.deepEqual(expired, ['a', 'c'], 'abandoned calls never time out');
+  });
+
+  it('never times out a call when the handler timeout is 0', async () => {
+    const calls = new RunningCalls(0, () => assert.fail('no deadline'));
+    calls.start({ subject: 'a' } as Msg, new PicomRoute(() => undefined), 0, undefined, false);
+    await sleep(40);
+    assert.equal(calls.size, 1);
+    calls.abandonAll();
+  });
 });
 
 describe('handler results', () => {
