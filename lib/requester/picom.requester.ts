@@ -64,6 +64,16 @@ export class PicomRequester {
   private unmatched = 0;
   private closedWith: Error | undefined;
   private readonly publishOptions: { reply: string; headers: MsgHdrs | undefined } = { reply: '', headers: undefined };
+  /**
+   * The resolvers of the promise `call()` just made. One executor for every
+   * call rather than a closure over its arguments: the executor runs at once,
+   * inside `new Promise`, so they are read back right after.
+   */
+  private readonly captured: { resolve: (payload: unknown) => void; reject: (err: Error) => void } = { resolve: noop, reject: noop };
+  private readonly capture = (resolve: (payload: unknown) => void, reject: (err: Error) => void): void => {
+    this.captured.resolve = resolve;
+    this.captured.reject = reject;
+  };
   /** Where the trace headers of the message being sent go; one for every message, as `publishOptions`. */
   private readonly carrier: TraceCarrier = { headers: undefined as unknown as MsgHdrs, bytes: 0 };
 
@@ -124,9 +134,13 @@ export class PicomRequester {
    * the call: nothing per call between the reply and the caller.
    */
   call(subject: string, body: string, timeout: number, headers?: PicomHeaders): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.start(subject, body, timeout, undefined, resolve, reject, headers);
-    });
+    const promise = new Promise(this.capture);
+    const { captured } = this;
+    const { resolve, reject } = captured;
+    // Not kept past this call: they would hold its promise, and its payload, until the next one.
+    captured.resolve = captured.reject = noop;
+    this.start(subject, body, timeout, undefined, resolve, reject, headers);
+    return promise;
   }
 
   private start(
@@ -360,3 +374,5 @@ export class PicomRequester {
 function publishError(err: unknown, subject: string): Error {
   return closedConnectionError(err) ?? new PicomSendError(subject, { cause: err });
 }
+
+function noop(): void {}

@@ -17,6 +17,13 @@ import type { RefusalLedger } from './refusal.ledger.js';
 const SHORT_REPLY_SUBJECT = Math.floor(MAX_REPLY_SUBJECT_BYTES / 3);
 
 /**
+ * The options of every reply: a reply has neither headers nor a reply subject.
+ * Without them nats.js makes an empty options object per message; it reads
+ * them during `publish()` and keeps nothing.
+ */
+const REPLY_OPTIONS: { reply: string; headers: undefined } = { reply: '', headers: undefined };
+
+/**
  * Writes a service's answers: a result as `{"payload":…}`, a failure as
  * `{"error":…}`, an error envelope in place of a reply that cannot be sent as
  * it is (not JSON, over the server's max_payload), and nothing to a reply
@@ -92,7 +99,7 @@ export class ReplyWriter {
       }
     }
     try {
-      this.connection.nc.publish(reply, data);
+      this.connection.nc.publish(reply, data, REPLY_OPTIONS);
     } catch (err) {
       this.logger.error(PROTOCOL_MESSAGES.replyFailed(msg.subject, describeError(err)));
     }
