@@ -37,10 +37,7 @@ export function toBytes(body: string): Uint8Array {
 /** `before + body + after` as UTF-8 bytes, without the joined string for a large body. */
 export function joinBytes(before: string, body: string, after: string): Uint8Array {
   const units = before.length + body.length + after.length;
-  if (units <= POOLED_UNITS) {
-    return Buffer.from(before.length + after.length === 0 ? body : before + body + after, 'utf8');
-  }
-  if (units > MAX_SLAB_UNITS) {
+  if (units <= POOLED_UNITS || units > MAX_SLAB_UNITS) {
     return Buffer.from(before + body + after, 'utf8');
   }
   if (used + units * 3 > slab.length) {

@@ -85,12 +85,12 @@ export class RunningCalls {
   /** Abandons and forgets every call still running (the grace period is over). */
   abandonAll(): RunningCall[] {
     const calls: RunningCall[] = [];
-    for (let call = this.oldest; call !== undefined; call = call.newer) {
+    for (let call = this.oldest; call !== undefined; ) {
+      const newer = call.newer;
       call.abandoned = true;
-      calls.push(call);
-    }
-    for (const call of calls) {
       call.older = call.newer = undefined;
+      calls.push(call);
+      call = newer;
     }
     this.oldest = this.newest = undefined;
     this.count = 0;
