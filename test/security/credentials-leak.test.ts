@@ -97,6 +97,9 @@ describe('credentials never appear in logs or errors', () => {
       record('a call during the outage', down.error);
       await broker.restart();
       await waitUntil(() => reconnected === 3, { timeout: 10_000, message: `reconnects: ${reconnected}` });
+      // The service's subscription is sent again on its own connection: a round
+      // trip on it, or the caller's request can reach the server first and find nobody.
+      await service.server.unwrap().flush();
       assert.equal(await caller.request('leak.echo', 4), 4);
       // A failing remote handler: its error passes through the Nest exception filter.
       record('a remote error', (await outcome(caller.request('leak.fail', { x: 1 }))).error);
